@@ -1,0 +1,72 @@
+# The two commands: `make run` (demo site on http://127.0.0.1:8000) and `make test` (suite on PostgreSQL).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
+LOCK := requirements.lock
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Tests run on PostgreSQL: DATABASE_URL if set, else the local server.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/participation
+# `make run` behaves like production (DEBUG off: French error pages) but serves its own media.
+RUN_ENV := DEBUG=$${DEBUG:-0} SERVE_MEDIA=1 ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost}
+
+.PHONY: help install install-test run test lint format check lock clean
+
+help:
+	@echo "make run    install, migrate, load the demo data and serve on http://$(HOST):$(PORT)"
+	@echo "make test   run the whole test suite on PostgreSQL"
+	@echo "make lint   ruff check + ruff format --check"
+	@echo "make lock   refresh $(LOCK) from the current virtualenv"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip
+
+# Stamps: a second run reinstalls only when pyproject.toml or the lock changed.
+$(VENV)/.installed: $(BIN)/python pyproject.toml $(LOCK)
+	$(PIP) install --constraint $(LOCK) --editable .
+	@touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PIP) install --constraint $(LOCK) --editable ".[test]"
+	@touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+STATIC_SOURCES := $(shell find static */static -type f 2>/dev/null)
+staticfiles/staticfiles.json: $(VENV)/.installed $(STATIC_SOURCES)
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	@touch $@
+
+run: install staticfiles/staticfiles.json
+	$(BIN)/python manage.py migrate --noinput --verbosity 0
+	$(BIN)/python manage.py load_demo
+	@$(BIN)/python manage.py demo_admin
+	@echo "Site: http://$(HOST):$(PORT)/   (Ctrl+C to stop)"
+	$(RUN_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install-test
+	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-test
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+check: install
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+lock: install-test
+	$(PIP) freeze --exclude-editable | grep -v '^-e ' > $(LOCK)
+
+clean:
+	rm -rf $(VENV) staticfiles

@@ -1,0 +1,76 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from communes.models import CommuneSpacePage
+
+from .blocks import ContentStreamBlock
+
+
+class HomePage(Page):
+    """The Métropole's portal: the root of the site, listing the communes' spaces."""
+
+    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
+    body = StreamField(ContentStreamBlock(), verbose_name=_("contenu"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
+    search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
+
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["communes.CommuneSpacePage"]
+    max_count = 1
+    template = "pages/home_page.html"
+    page_description = _("Le portail de la Métropole : communes participantes, démarches ouvertes, recherche.")
+
+    class Meta:
+        verbose_name = _("page d'accueil du portail")
+        verbose_name_plural = _("pages d'accueil du portail")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["commune_spaces"] = CommuneSpacePage.objects.listed().child_of(self)
+        return context
+
+
+@register_setting(icon="site")
+class MetropoleSettings(BaseSiteSetting):
+    """The lending authority's identity, so nothing in the code names one métropole."""
+
+    name = models.CharField(_("nom"), max_length=200, help_text=_("Par exemple : Métropole du Grand Nancy."))
+    address = models.TextField(_("adresse postale"), blank=True)
+    president_name = models.CharField(_("président ou présidente"), max_length=200, blank=True)
+    mission_name = models.CharField(
+        _("service chargé de la participation"),
+        max_length=200,
+        default="Mission Démocratie participative",
+    )
+    mission_email = models.EmailField(_("courriel du service"), blank=True)
+    mission_phone = models.CharField(_("téléphone du service"), max_length=40, blank=True)
+    website = models.URLField(_("site institutionnel"), blank=True)
+    logo = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("logo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    panels = [
+        MultiFieldPanel(
+            [FieldPanel("name"), FieldPanel("address"), FieldPanel("president_name"), FieldPanel("website")],
+            heading=_("Identité"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("mission_name"), FieldPanel("mission_email"), FieldPanel("mission_phone")],
+            heading=_("Contact de la participation citoyenne"),
+        ),
+        FieldPanel("logo"),
+    ]
+
+    class Meta:
+        verbose_name = _("identité de la Métropole")

@@ -1,0 +1,112 @@
+"""Settings come from the environment: each case runs in a fresh interpreter."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+PRINT_SETTINGS = """
+import json
+from django.conf import settings
+db = settings.DATABASES["default"]
+print(json.dumps({
+    "engine": db["ENGINE"], "name": str(db["NAME"]), "host": db.get("HOST"), "port": db.get("PORT"),
+    "user": db.get("USER"), "debug": settings.DEBUG, "secret_key": settings.SECRET_KEY,
+    "allowed_hosts": settings.ALLOWED_HOSTS, "cache": settings.CACHES["default"],
+    "email_backend": settings.EMAIL_BACKEND, "email_host": getattr(settings, "EMAIL_HOST", ""),
+    "language": settings.LANGUAGE_CODE, "time_zone": settings.TIME_ZONE,
+    "static_storage": settings.STORAGES["staticfiles"]["BACKEND"],
+    "session_cookie_secure": settings.SESSION_COOKIE_SECURE,
+    "search_config": settings.WAGTAILSEARCH_BACKENDS["default"].get("SEARCH_CONFIG"),
+}))
+"""
+
+CONFIG_VARIABLES = (
+    "DATABASE_URL",
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "CACHE_URL",
+    "EMAIL_HOST",
+    "HTTPS",
+    "SERVE_MEDIA",
+)
+
+
+def run_settings(**environment):
+    env = {key: value for key, value in os.environ.items() if key not in CONFIG_VARIABLES}
+    env.update(environment, DJANGO_SETTINGS_MODULE="config.settings")
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()\n" + PRINT_SETTINGS],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def load_settings(**environment):
+    completed = run_settings(**environment)
+    assert completed.returncode == 0, completed.stderr
+    return json.loads(completed.stdout)
+
+
+def test_defaults_run_on_a_bare_laptop_in_french():
+    loaded = load_settings()
+
+    assert loaded["engine"] == "django.db.backends.sqlite3"
+    assert loaded["name"].endswith("db.sqlite3")
+    assert loaded["debug"] is False
+    assert loaded["allowed_hosts"] == ["127.0.0.1", "localhost"]
+    assert loaded["language"] == "fr"
+    assert loaded["time_zone"] == "Europe/Paris"
+    assert loaded["email_backend"] == "django.core.mail.backends.console.EmailBackend"
+    assert loaded["cache"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert loaded["static_storage"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+
+
+def test_environment_configures_database_secret_hosts_cache_and_email():
+    loaded = load_settings(
+        DATABASE_URL="postgres://participation:s3cret@db.internal:5433/jeparticipe",
+        DEBUG="true",
+        SECRET_KEY="a-secret-from-the-environment",
+        ALLOWED_HOSTS="jeparticipe.example.fr, www.jeparticipe.example.fr",
+        CACHE_URL="redis://cache.internal:6379/2",
+        EMAIL_HOST="smtp.example.fr",
+        HTTPS="1",
+    )
+
+    assert loaded["engine"] == "django.db.backends.postgresql"
+    assert (loaded["name"], loaded["host"], loaded["port"], loaded["user"]) == (
+        "jeparticipe",
+        "db.internal",
+        5433,
+        "participation",
+    )
+    assert loaded["search_config"] == "french"
+    assert loaded["debug"] is True
+    assert loaded["secret_key"] == "a-secret-from-the-environment"
+    assert loaded["allowed_hosts"] == ["jeparticipe.example.fr", "www.jeparticipe.example.fr"]
+    assert loaded["cache"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert loaded["cache"]["LOCATION"] == "redis://cache.internal:6379/2"
+    assert loaded["email_backend"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert loaded["email_host"] == "smtp.example.fr"
+    assert loaded["session_cookie_secure"] is True
+
+
+def test_malformed_boolean_stops_start_up_with_a_clear_message():
+    completed = run_settings(DEBUG="peut-être")
+
+    assert completed.returncode != 0
+    assert "DEBUG must be a boolean" in completed.stderr
+
+
+def test_unknown_cache_url_stops_start_up_with_a_clear_message():
+    completed = run_settings(CACHE_URL="memcached://cache:11211")
+
+    assert completed.returncode != 0
+    assert "CACHE_URL must start with redis://" in completed.stderr

@@ -1,0 +1,68 @@
+import psycopg
+import pytest
+from django.conf import settings
+from wagtail.models import Site
+
+from communes.services import ensure_commune_space, register_commune
+from home.services import ensure_metropole_identity, ensure_portal
+from tests.factories import CommuneFactsFactory
+
+START_POSTGRESQL_HINT = (
+    "start it with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`, "
+    "or point DATABASE_URL at a running server"
+)
+
+
+def pytest_sessionstart(session):
+    """The suite runs on PostgreSQL only; stop at once, in one line, when none answers."""
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        pytest.exit(
+            "The tests run on PostgreSQL: use `make test`, or set DATABASE_URL=postgres://user@host:5432/name.",
+            returncode=2,
+        )
+    host, port = database.get("HOST") or "localhost", database.get("PORT") or 5432
+    try:
+        psycopg.connect(
+            host=host,
+            port=port,
+            user=database.get("USER") or None,
+            password=database.get("PASSWORD") or None,
+            dbname="postgres",
+            connect_timeout=3,
+        ).close()
+    except psycopg.OperationalError:
+        pytest.exit(f"No PostgreSQL answers at {host}:{port}: {START_POSTGRESQL_HINT}.", returncode=2)
+
+
+@pytest.fixture(autouse=True)
+def plain_static_files(settings):
+    # Hashed static names need `collectstatic`; pages under test only need a URL.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def portal(db):
+    portal, _created = ensure_portal(title="Je participe", intro="<p>Le portail de test.</p>")
+    ensure_metropole_identity(
+        portal.get_site(),
+        name="Métropole de Test",
+        address="1 place de la Mairie\n54000 Testville",
+        mission_email="participation@example.org",
+    )
+    return portal
+
+
+@pytest.fixture
+def site(portal):
+    return Site.objects.get(is_default_site=True)
+
+
+@pytest.fixture
+def commune_space(portal):
+    commune, _created = register_commune(CommuneFactsFactory(name="Essey-lès-Nancy", slug="essey-les-nancy"))
+    space, _created = ensure_commune_space(commune, portal)
+    return space

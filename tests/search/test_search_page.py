@@ -1,0 +1,54 @@
+from communes.services import ensure_commune_space, register_commune
+from tests.factories import CommuneFactsFactory
+
+
+def test_search_page_exists_with_an_accessible_form(client, portal):
+    response = client.get("/recherche/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'role="search"' in html
+    assert '<label for="search-q">' in html
+
+
+def test_search_finds_a_live_commune_space(client, commune_space):
+    response = client.get("/recherche/", {"q": "Essey"})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'href="/essey-les-nancy/"' in html
+    assert "1 résultat" in html
+
+
+def test_search_never_returns_unpublished_pages(client, portal):
+    commune, _ = register_commune(CommuneFactsFactory(name="Brouillonville", slug="brouillonville"))
+    space, _ = ensure_commune_space(commune, portal)
+    space.unpublish()
+
+    html = client.get("/recherche/", {"q": "Brouillonville"}).content.decode()
+
+    assert 'href="/brouillonville/"' not in html
+    assert "0 résultat" in html
+
+
+def test_empty_query_gets_a_helpful_french_message(client, portal):
+    html = client.get("/recherche/", {"q": "   "}).content.decode()
+
+    assert "Saisissez un ou plusieurs mots" in html
+
+
+def test_too_long_query_is_refused_before_it_runs(client, portal, django_assert_max_num_queries):
+    with django_assert_max_num_queries(3):
+        response = client.get("/recherche/", {"q": "concertation " * 40})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Votre recherche est trop longue" in html
+    assert "résultat" not in html
+
+
+def test_out_of_range_page_number_shows_the_last_page(client, commune_space):
+    response = client.get("/recherche/", {"q": "Essey", "page": "99"})
+
+    assert response.status_code == 200
+    assert 'href="/essey-les-nancy/"' in response.content.decode()
