@@ -71,7 +71,10 @@ def ensure_commune_space(commune, portal, *, intro="", user=None):
         title=commune.name,
         slug=commune.slug,
         intro=intro
-        or format_html("<p>{}</p>", _("Bienvenue sur l'espace participatif de %(name)s.") % {"name": commune.name}),
+        or format_html(
+            "<p>{}</p>",
+            _("Bienvenue ! Informez-vous sur les démarches participatives de la commune et donnez votre avis."),
+        ),
     )
     portal.add_child(instance=space)
     space.save_revision(user=user, log_action=True).publish(user=user)

@@ -13,13 +13,12 @@ START_POSTGRESQL_HINT = (
 )
 
 
-def pytest_sessionstart(session):
+def pytest_configure(config):
     """The suite runs on PostgreSQL only; stop at once, in one line, when none answers."""
     database = settings.DATABASES["default"]
     if database["ENGINE"] != "django.db.backends.postgresql":
-        pytest.exit(
-            "The tests run on PostgreSQL: use `make test`, or set DATABASE_URL=postgres://user@host:5432/name.",
-            returncode=2,
+        raise pytest.UsageError(
+            "The tests run on PostgreSQL: use `make test`, or set DATABASE_URL=postgres://user@host:5432/name."
         )
     host, port = database.get("HOST") or "localhost", database.get("PORT") or 5432
     try:
@@ -32,7 +31,7 @@ def pytest_sessionstart(session):
             connect_timeout=3,
         ).close()
     except psycopg.OperationalError:
-        pytest.exit(f"No PostgreSQL answers at {host}:{port}: {START_POSTGRESQL_HINT}.", returncode=2)
+        raise pytest.UsageError(f"No PostgreSQL answers at {host}:{port}: {START_POSTGRESQL_HINT}.") from None
 
 
 @pytest.fixture(autouse=True)

@@ -90,3 +90,16 @@ def test_deleting_a_commune_with_a_space_is_refused(commune_space):
     with pytest.raises(ProtectedError):
         commune_space.commune.delete()
     assert HomePage.objects.exists()
+
+
+def test_an_existing_space_keeps_its_commune(admin_client, commune_space):
+    other = CommuneFactory(name="Laxou", slug="laxou")
+    url = reverse("wagtailadmin_pages:edit", args=[commune_space.pk])
+
+    response = admin_client.post(url, space_form(other, title="Essey-lès-Nancy"))
+
+    assert response.status_code == 302
+    commune_space.refresh_from_db()
+    assert commune_space.commune.slug == "essey-les-nancy"
+    assert commune_space.slug == "essey-les-nancy"
+    assert not CommuneSpacePage.objects.filter(commune=other).exists()
