@@ -5,3 +5,6 @@ class CommunesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "communes"
     verbose_name = "Communes"
+
+    def ready(self):
+        from . import signals  # noqa: F401

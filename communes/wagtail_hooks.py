@@ -1,53 +1,143 @@
-import django_filters
-from django.utils.translation import gettext_lazy as _
-from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.ui.tables import Column
+"""Wagtail hooks of the communes app: the admin menu, the convention gate in the admin and in serving."""
+
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from wagtail import hooks
+from wagtail.admin import messages
+from wagtail.admin.ui.components import Component
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet
 
-from .models import Commune
+from home.models import MetropoleSettings
+
+from .gate import commune_space_of, inactive_commune_message, is_commune_active, is_page_open_to_public
+from .models import CommuneRole, ConventionTextNotification
+from .permissions import commune_ids_for, is_metropole_staff
+from .views import acknowledge
+from .viewsets import CommunesAndConventionsGroup
+
+register_snippet(CommunesAndConventionsGroup)
 
 
-def space_state(commune):
-    space = getattr(commune, "space", None)
+# --- Serving: a published page of an inactive commune is not shown ----------------
+
+
+@hooks.register("before_serve_page")
+def refuse_pages_of_inactive_communes(page, request, serve_args, serve_kwargs):
+    # Previews do not pass here, so editors still preview their drafts.
+    if not is_page_open_to_public(page):
+        raise Http404
+
+
+# --- Admin: refuse with a message that says why and whom to contact -----------------
+
+
+def _inactive_space(page):
+    space = commune_space_of(page)
+    if space is not None and not is_commune_active(space.commune_id):
+        return space
+    return None
+
+
+def _gate_message(request, space):
+    return inactive_commune_message(space.commune, MetropoleSettings.for_request(request))
+
+
+@hooks.register("before_create_page")
+def refuse_creation_under_inactive_commune(request, parent_page, page_class):
+    space = _inactive_space(parent_page)
     if space is None:
-        return _("Pas encore créé")
-    return _("En ligne") if space.live else _("Brouillon")
+        return None
+    if is_metropole_staff(request.user):
+        # Staff may prepare a commune's pages before its convention starts; publishing stays closed.
+        if request.method == "GET":
+            messages.warning(request, _gate_message(request, space))
+        return None
+    messages.error(request, _gate_message(request, space))
+    return redirect("wagtailadmin_explore", parent_page.pk)
 
 
-class CommuneFilterSet(WagtailFilterSet):
-    has_space = django_filters.BooleanFilter(
-        field_name="space", lookup_expr="isnull", exclude=True, label=_("Espace participatif créé")
+@hooks.register("before_edit_page")
+def warn_that_publishing_is_closed(request, page):
+    if request.method == "GET" and (space := _inactive_space(page)) is not None:
+        messages.warning(request, _gate_message(request, space))
+
+
+@hooks.register("before_publish_page")
+def refuse_publishing_under_inactive_commune(request, page):
+    # The draft is already saved when this runs: refusing loses nothing.
+    space = _inactive_space(page)
+    if space is None:
+        return None
+    messages.error(request, _("Brouillon enregistré, mais non publié.") + " " + _gate_message(request, space))
+    return redirect("wagtailadmin_pages:edit", page.pk)
+
+
+@hooks.register("register_log_actions")
+def register_convention_log_actions(actions):
+    actions.register_action(
+        "communes.convention_terminated", _("Résiliation enregistrée"), _("Résiliation de la convention enregistrée")
+    )
+    actions.register_action(
+        "communes.convention_revoked", _("Révocation enregistrée"), _("Révocation de la convention enregistrée")
+    )
+    actions.register_action(
+        "communes.convention_text_notified",
+        _("Règlement notifié"),
+        _("Nouvelle version du règlement notifiée à la commune"),
+    )
+    actions.register_action(
+        "communes.convention_text_acknowledged",
+        _("Réception confirmée"),
+        _("Réception de la nouvelle version du règlement confirmée"),
     )
 
-    class Meta:
-        model = Commune
-        fields = []
+
+# --- Art. 10: notices for commune editors, follow-up for staff ------------------------
 
 
-class CommuneViewSet(SnippetViewSet):
-    model = Commune
-    icon = "home"
-    menu_label = _("Communes")
-    menu_order = 200
-    add_to_admin_menu = True
-    list_display = [
-        "name",
-        "insee_code",
-        "postal_codes",
-        "population",
-        Column("space", label=_("Espace participatif"), accessor=space_state),
+class ConventionNoticesPanel(Component):
+    name = "convention_notices"
+    order = 50
+    template_name = "communes/panels/convention_notices.html"
+
+    def __init__(self, pending, unacknowledged_count):
+        self.pending = pending
+        self.unacknowledged_count = unacknowledged_count
+
+    def get_context_data(self, parent_context):
+        context = super().get_context_data(parent_context)
+        context.update(
+            pending=self.pending,
+            unacknowledged_count=self.unacknowledged_count,
+            notifications_url=reverse("wagtailsnippets_communes_conventiontextnotification:list")
+            + "?acknowledged=false",
+        )
+        return context
+
+
+@hooks.register("construct_homepage_panels")
+def add_convention_notices(request, panels):
+    editor_of = commune_ids_for(request.user, CommuneRole.EDITORS)
+    pending = list(
+        ConventionTextNotification.objects.filter(commune_id__in=editor_of, acknowledged_at__isnull=True)
+        .select_related("commune", "version")
+        .order_by("commune__name")
+    )
+    unacknowledged_count = 0
+    if request.user.has_perm("communes.view_conventiontextnotification"):
+        unacknowledged_count = ConventionTextNotification.objects.filter(acknowledged_at__isnull=True).count()
+    if pending or unacknowledged_count:
+        panels.append(ConventionNoticesPanel(pending, unacknowledged_count))
+
+
+@hooks.register("register_admin_urls")
+def register_acknowledge_url():
+    return [
+        path(
+            "conventions/notifications/<int:pk>/accuser-reception/",
+            acknowledge,
+            name="communes_acknowledge_notification",
+        )
     ]
-    list_export = ["name", "insee_code", "slug", "postal_codes", "population", "population_year"]
-    list_per_page = 50
-    filterset_class = CommuneFilterSet
-    # Plain database search (ILIKE) on a short list: no search index to keep for it.
-    search_fields = ["name", "insee_code", "postal_codes", "slug"]
-    search_backend_name = None
-    ordering = ["name"]
-
-    def get_queryset(self, request):
-        return Commune.objects.select_related("space")
-
-
-register_snippet(CommuneViewSet)

@@ -5,7 +5,7 @@ from wagtail.models import Site
 
 from communes.services import ensure_commune_space, register_commune
 from home.services import ensure_metropole_identity, ensure_portal
-from tests.factories import CommuneFactsFactory
+from tests.factories import CommuneFactsFactory, ConventionFactory, ProviderContractFactory
 
 START_POSTGRESQL_HINT = (
     "start it with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`, "
@@ -61,7 +61,24 @@ def site(portal):
 
 
 @pytest.fixture
-def commune_space(portal):
-    commune, _created = register_commune(CommuneFactsFactory(name="Essey-lès-Nancy", slug="essey-les-nancy"))
-    space, _created = ensure_commune_space(commune, portal)
-    return space
+def provider_contract(db):
+    return ProviderContractFactory()
+
+
+@pytest.fixture
+def make_space(portal, provider_contract):
+    """A commune with its space; online (an active convention) unless `active=False`."""
+
+    def make(name, *, active=True, **facts):
+        commune, _created = register_commune(CommuneFactsFactory(name=name, **facts))
+        if active:
+            ConventionFactory(commune=commune)
+        space, _created = ensure_commune_space(commune, portal)
+        return space
+
+    return make
+
+
+@pytest.fixture
+def commune_space(make_space):
+    return make_space("Essey-lès-Nancy", slug="essey-les-nancy", insee_code="54184")

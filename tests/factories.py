@@ -1,6 +1,8 @@
+import datetime
+
 import factory
 
-from communes.models import Commune
+from communes.models import Commune, Convention, ConventionTextVersion, ProviderContract
 from communes.services import CommuneFacts
 
 
@@ -9,7 +11,7 @@ class CommuneFactsFactory(factory.Factory):
         model = CommuneFacts
 
     name = factory.Sequence(lambda n: f"Commune {n}")
-    slug = factory.Sequence(lambda n: f"commune-{n}")
+    slug = factory.LazyAttribute(lambda facts: facts.name.lower().replace(" ", "-"))
     insee_code = factory.Sequence(lambda n: f"54{n:03d}")
     postal_codes = "54000"
     population = 1000
@@ -26,3 +28,48 @@ class CommuneFactory(factory.django.DjangoModelFactory):
     postal_codes = "57000"
     population = 1000
     population_year = 2021
+
+
+class ProviderContractFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProviderContract
+
+    provider = "Open Source Politics (OSP)"
+    starts_on = datetime.date(2020, 1, 1)
+    ends_on = datetime.date(2099, 12, 31)
+    annual_cost = "14000.00"
+
+
+class ConventionTextVersionFactory(factory.django.DjangoModelFactory):
+    """A published version of the règlement."""
+
+    class Meta:
+        model = ConventionTextVersion
+        skip_postgeneration_save = True
+
+    number = factory.Sequence(lambda n: n + 1)
+    adopted_on = datetime.date(2021, 9, 23)
+    body = "<p>Article 1 – Objet de la convention.</p>"
+
+    @factory.post_generation
+    def publish(version, create, extracted, **kwargs):
+        if create and extracted is not False:
+            version.save_revision().publish()
+
+
+class ConventionFactory(factory.django.DjangoModelFactory):
+    """An active convention (notified in 2022) unless told otherwise."""
+
+    class Meta:
+        model = Convention
+
+    commune = factory.SubFactory(CommuneFactory)
+    text_version = factory.LazyFunction(
+        lambda: ConventionTextVersion.objects.filter(live=True).first() or ConventionTextVersionFactory()
+    )
+    commune_deliberation_on = datetime.date(2022, 3, 28)
+    signatory_name = "Michel Breuille"
+    signatory_title = "Maire"
+    metropole_deliberation_on = datetime.date(2021, 9, 23)
+    signed_on = datetime.date(2022, 3, 29)
+    notified_on = datetime.date(2022, 3, 29)

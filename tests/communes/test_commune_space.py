@@ -5,7 +5,7 @@ from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfiel
 
 from communes.models import CommuneSpacePage
 from home.models import HomePage
-from tests.factories import CommuneFactory
+from tests.factories import CommuneFactory, ConventionFactory
 
 
 def space_form(commune, **overrides):
@@ -44,8 +44,9 @@ def test_commune_space_renders_in_french_with_the_commune_colour(client, commune
     assert "Métropole de Test" in html, "the Métropole's common header and footer wear every commune space"
 
 
-def test_staff_creates_a_commune_space_at_the_commune_address(admin_client, portal):
+def test_staff_creates_a_commune_space_at_the_commune_address(admin_client, portal, provider_contract):
     commune = CommuneFactory(name="Pulnoy", insee_code="54439", slug="pulnoy")
+    ConventionFactory(commune=commune)
 
     response = admin_client.post(add_space_url(portal), space_form(commune, slug="une-autre-adresse"))
 

@@ -6,9 +6,7 @@ from wagtail.models import Page, PageViewRestriction
 from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
 
 from communes.models import CommuneSpacePage
-from communes.services import ensure_commune_space, register_commune
 from home.models import HomePage
-from tests.factories import CommuneFactsFactory
 
 
 def test_home_page_renders_in_french_with_metropole_identity(client, commune_space):
@@ -23,23 +21,22 @@ def test_home_page_renders_in_french_with_metropole_identity(client, commune_spa
     assert "Les communes participantes" in html
 
 
-def test_home_page_links_to_each_live_commune_space(client, portal):
-    for name, slug in [("Nancy", "nancy"), ("Laxou", "laxou")]:
-        commune, _ = register_commune(CommuneFactsFactory(name=name, slug=slug))
-        ensure_commune_space(commune, portal)
+def test_home_page_links_to_each_commune_space_with_an_active_convention(client, make_space):
+    make_space("Nancy")
+    make_space("Laxou")
+    make_space("Ludres", active=False)
 
     html = client.get("/").content.decode()
 
     assert 'href="/nancy/"' in html
     assert 'href="/laxou/"' in html
+    assert "Ludres" not in html
 
 
-def test_home_page_hides_unpublished_and_restricted_spaces(client, portal):
-    draft_commune, _ = register_commune(CommuneFactsFactory(name="Brouillonville", slug="brouillonville"))
-    draft_space, _ = ensure_commune_space(draft_commune, portal)
+def test_home_page_hides_unpublished_and_restricted_spaces(client, make_space):
+    draft_space = make_space("Brouillonville")
     draft_space.unpublish()
-    private_commune, _ = register_commune(CommuneFactsFactory(name="Secretville", slug="secretville"))
-    private_space, _ = ensure_commune_space(private_commune, portal)
+    private_space = make_space("Secretville")
     PageViewRestriction.objects.create(page=private_space, restriction_type=PageViewRestriction.LOGIN)
 
     html = client.get("/").content.decode()
@@ -56,11 +53,10 @@ def count_queries(client, url):
     return len(context.captured_queries)
 
 
-def test_home_page_query_count_does_not_grow_with_communes(client, portal):
+def test_home_page_query_count_does_not_grow_with_communes(client, make_space):
     def add_communes(names):
         for name in names:
-            commune, _ = register_commune(CommuneFactsFactory(name=name))
-            ensure_commune_space(commune, portal)
+            make_space(name)
 
     add_communes(["Ville A", "Ville B"])
     client.get("/")  # warm the per-process caches (site root paths)

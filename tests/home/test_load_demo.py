@@ -31,7 +31,9 @@ def test_load_demo_creates_the_portal_and_the_twenty_communes(db):
     portal = HomePage.objects.get()
     assert Site.objects.get(is_default_site=True).root_page_id == portal.pk
     assert Commune.objects.count() == 20
-    assert CommuneSpacePage.objects.live().child_of(portal).count() == 20
+    assert CommuneSpacePage.objects.child_of(portal).count() == 20
+    live_spaces = CommuneSpacePage.objects.live().child_of(portal).values_list("slug", flat=True)
+    assert sorted(live_spaces) == ["essey-les-nancy", "laxou", "nancy", "vandoeuvre-les-nancy"]
     assert MetropoleSettings.for_site(portal.get_site()).name == "Métropole du Grand Nancy"
     assert not Page.objects.filter(slug="home", depth=2).exists(), "Wagtail's welcome page is replaced"
     nancy = Commune.objects.get(insee_code="54395")

@@ -1,7 +1,3 @@
-from communes.services import ensure_commune_space, register_commune
-from tests.factories import CommuneFactsFactory
-
-
 def test_search_page_exists_with_an_accessible_form(client, portal):
     response = client.get("/recherche/")
 
@@ -20,9 +16,8 @@ def test_search_finds_a_live_commune_space(client, commune_space):
     assert "1 résultat" in html
 
 
-def test_search_never_returns_unpublished_pages(client, portal):
-    commune, _ = register_commune(CommuneFactsFactory(name="Brouillonville", slug="brouillonville"))
-    space, _ = ensure_commune_space(commune, portal)
+def test_search_never_returns_unpublished_pages(client, make_space):
+    space = make_space("Brouillonville")
     space.unpublish()
 
     html = client.get("/recherche/", {"q": "Brouillonville"}).content.decode()

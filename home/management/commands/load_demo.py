@@ -4,6 +4,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from communes.demo import DEMO_CONVENTIONS_JSON, load_demo_conventions
+from communes.permissions import ensure_staff_group
 from communes.services import GRAND_NANCY_CSV, ensure_commune_space, read_communes_csv, register_commune
 from home.services import ensure_metropole_identity, ensure_portal
 
@@ -12,34 +14,37 @@ METROPOLE_JSON = Path(__file__).resolve().parents[2] / "fixtures" / "metropole-g
 
 class Command(BaseCommand):
     help = (
-        "Load the demo data: the portal page, the default site, the Métropole's identity and its communes, "
-        "each with its space. Safe to run again: it only adds what is missing."
+        "Load the demo data: the portal page, the default site, the Métropole's identity, its communes with "
+        "their spaces and groups, the provider contract, the règlement and the demo conventions. "
+        "Safe to run again: it only adds what is missing."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--metropole", type=Path, default=METROPOLE_JSON, help="JSON file: identity and portal.")
         parser.add_argument("--communes", type=Path, default=GRAND_NANCY_CSV, help="CSV file of the communes.")
+        parser.add_argument("--conventions", type=Path, default=DEMO_CONVENTIONS_JSON, help="JSON file of conventions.")
+        parser.add_argument("--no-conventions", action="store_true", help="Load no conventions (a real install).")
 
     @transaction.atomic
-    def handle(self, *args, metropole, communes, **options):
-        for path in (metropole, communes):
+    def handle(self, *args, metropole, communes, conventions, no_conventions, **options):
+        for path in (metropole, communes) if no_conventions else (metropole, communes, conventions):
             if not path.is_file():
                 raise CommandError(f"File not found: {path}")
         description = json.loads(metropole.read_text(encoding="utf-8"))
 
         portal, portal_created = ensure_portal(**description["portal"])
-        site = portal.get_site()
-        ensure_metropole_identity(site, **description["identity"])
+        ensure_metropole_identity(portal.get_site(), **description["identity"])
+        ensure_staff_group(portal)
 
-        created_communes = created_spaces = 0
         rows = read_communes_csv(communes)
-        for facts in rows:
-            commune, commune_created = register_commune(facts)
-            _space, space_created = ensure_commune_space(commune, portal)
-            created_communes += commune_created
-            created_spaces += space_created
+        registered = [register_commune(facts) for facts in rows]
+        if not no_conventions:
+            load_demo_conventions(portal, conventions)
+        # Every commune gets its space; it goes online only with an active convention.
+        created_spaces = sum(ensure_commune_space(commune, portal)[1] for commune, _created in registered)
 
         self.stdout.write(
             f"Demo data ready: portal {'created' if portal_created else 'kept'}, "
-            f"{len(rows)} communes ({created_communes} new), {created_spaces} new commune spaces."
+            f"{len(rows)} communes ({sum(created for _c, created in registered)} new), "
+            f"{created_spaces} new commune spaces."
         )

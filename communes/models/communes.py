@@ -4,14 +4,9 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
-from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Orderable, Page, PageManager, PageQuerySet
-from wagtail.search import index
+from wagtail.models import Orderable
 
-from home.blocks import ContentStreamBlock
-
-from .forms import CommuneSpacePageForm
-from .validators import validate_brand_colour, validate_insee_code, validate_postal_codes, validate_space_slug
+from ..validators import validate_brand_colour, validate_insee_code, validate_postal_codes, validate_space_slug
 
 
 class Commune(ClusterableModel):
@@ -52,6 +47,15 @@ class Commune(ClusterableModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    collection = models.OneToOneField(
+        "wagtailcore.Collection",
+        verbose_name=_("collection d'images et de documents"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="commune",
+    )
     brand_colour = models.CharField(
         _("couleur de la commune"),
         max_length=7,
@@ -83,6 +87,12 @@ class Commune(ClusterableModel):
 
     def __str__(self):
         return self.name
+
+    def convention_status_on(self, day=None):
+        """Status of the commune's convention on `day`: the active one, else the latest; None without any."""
+        statuses = [status for _c, status in self.conventions.order_by("-signed_on").statuses_on(day)]
+        active = [status for status in statuses if status.is_active]
+        return (active or statuses or [None])[0]
 
     def clean(self):
         super().clean()
@@ -118,74 +128,3 @@ class CommuneContact(Orderable):
 
     def __str__(self):
         return f"{self.name} ({self.get_role_display()})"
-
-
-class CommuneSpaceQuerySet(PageQuerySet):
-    def listed(self):
-        """Commune spaces a visitor may see in any listing: live and public.
-
-        Every listing (home page, search, sitemap, feeds, API) starts here, so
-        that the convention gate, when it comes, is added in one place.
-        """
-        return self.live().public().select_related("commune", "commune__logo").order_by("title")
-
-
-class CommuneSpacePage(Page):
-    """A commune's participation space, at /<commune slug>/ under the portal."""
-
-    commune = models.OneToOneField(
-        Commune,
-        verbose_name=_("commune"),
-        on_delete=models.PROTECT,
-        related_name="space",
-        error_messages={"unique": _("Cette commune a déjà son espace participatif.")},
-    )
-    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
-    banner = models.ForeignKey(
-        "wagtailimages.Image",
-        verbose_name=_("bannière"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    body = StreamField(ContentStreamBlock(), verbose_name=_("contenu"), blank=True)
-
-    objects = PageManager.from_queryset(CommuneSpaceQuerySet)()
-
-    content_panels = [
-        FieldPanel("commune"),
-        *Page.content_panels,
-        FieldPanel("intro"),
-        FieldPanel("banner"),
-        FieldPanel("body"),
-    ]
-    # The slug comes from the commune, so the promote tab does not offer it.
-    promote_panels = [
-        MultiFieldPanel([FieldPanel("seo_title"), FieldPanel("search_description")], heading=_("Référencement")),
-        FieldPanel("show_in_menus"),
-    ]
-    search_fields = [
-        *Page.search_fields,
-        index.SearchField("intro"),
-        index.SearchField("body"),
-        index.RelatedFields("commune", [index.SearchField("name")]),
-    ]
-
-    base_form_class = CommuneSpacePageForm
-    parent_page_types = ["home.HomePage"]
-    subpage_types = []
-    template = "pages/commune_space_page.html"
-    page_description = _("L'espace participatif d'une commune, à l'adresse de la commune.")
-
-    class Meta:
-        verbose_name = _("espace participatif de commune")
-        verbose_name_plural = _("espaces participatifs de communes")
-
-    def clean(self):
-        # The space always lives at the commune's own address.
-        if self.commune_id:
-            self.slug = self.commune.slug
-            if not self.title:
-                self.title = self.commune.name
-        super().clean()

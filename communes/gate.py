@@ -1,0 +1,63 @@
+"""The convention gate (DESIGN invariant 1): one rule, called by every layer.
+
+A commune's pages are public only while its convention is active today. The
+rule itself is `Convention.status_on`; these functions apply it to communes,
+pages and querysets, for the admin, serving and every listing.
+"""
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from .models import CommuneSpacePage, Convention
+
+
+def active_commune_ids(day=None):
+    """Ids of the communes whose convention is active on `day` (today by default)."""
+    return Convention.objects.active_commune_ids(day)
+
+
+def is_commune_active(commune, day=None):
+    commune_id = getattr(commune, "pk", commune)
+    return commune_id in Convention.objects.filter(commune_id=commune_id).active_commune_ids(day)
+
+
+def commune_space_of(page):
+    """The commune space holding `page` (itself included), or None outside any commune."""
+    if isinstance(page, CommuneSpacePage):
+        return page
+    return CommuneSpacePage.objects.ancestor_of(page, inclusive=True).select_related("commune").first()
+
+
+def is_page_open_to_public(page, day=None):
+    """False for a page of a commune whose convention is not active; pages outside communes are unaffected."""
+    space = commune_space_of(page)
+    return space is None or is_commune_active(space.commune_id, day)
+
+
+def without_inactive_communes(pages, day=None):
+    """A page queryset less every page of a commune whose convention is not active."""
+    inactive_paths = CommuneSpacePage.objects.exclude(commune_id__in=active_commune_ids(day)).values_list(
+        "path", flat=True
+    )
+    under_inactive = Q()
+    for path in inactive_paths:
+        under_inactive |= Q(path__startswith=path)
+    return pages.exclude(under_inactive) if under_inactive else pages
+
+
+def inactive_commune_message(commune, metropole=None):
+    """Why publishing is refused, and whom to contact (the Mission of the Métropole's settings)."""
+    message = _(
+        "La convention de mise à disposition de la plateforme n'est pas active pour %(commune)s : "
+        "ses pages ne peuvent pas être publiées et ne sont pas visibles du public."
+    ) % {"commune": commune}
+    if metropole is not None and metropole.mission_email:
+        message += " " + _("Pour signer ou renouveler la convention, contactez la %(mission)s : %(email)s.") % {
+            "mission": metropole.mission_name,
+            "email": metropole.mission_email,
+        }
+    elif metropole is not None:
+        message += " " + _("Pour signer ou renouveler la convention, contactez la %(mission)s.") % {
+            "mission": metropole.mission_name
+        }
+    return message

@@ -1,0 +1,121 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page, PageManager, PagePermissionTester, PageQuerySet
+from wagtail.search import index
+
+from home.blocks import ContentStreamBlock
+
+from ..forms import CommuneSpacePageForm
+
+
+class CommunePagePermissionTester(PagePermissionTester):
+    """Nobody publishes a commune's page while its convention is not active.
+
+    Publishing from the edit view, bulk actions and workflow approval all ask
+    `can_publish`; scheduled publishing asks nobody, so serving checks the gate too.
+    """
+
+    def _commune_is_active(self):
+        if not hasattr(self, "_commune_active"):
+            from ..gate import is_page_open_to_public
+
+            self._commune_active = is_page_open_to_public(self.page)
+        return self._commune_active
+
+    def can_publish(self):
+        return super().can_publish() and self._commune_is_active()
+
+    def can_publish_subpage(self):
+        return super().can_publish_subpage() and self._commune_is_active()
+
+
+class CommunePageMixin:
+    """For page types that live in a commune's space: the convention gate applies to them."""
+
+    def permissions_for_user(self, user):
+        return CommunePagePermissionTester(user, self)
+
+
+class CommuneSpaceQuerySet(PageQuerySet):
+    def listed(self, day=None):
+        """Commune spaces a visitor may see in any listing: live, public, and with an active convention.
+
+        Every listing (home page, search, sitemap, feeds, API) starts here.
+        """
+        from ..gate import active_commune_ids
+
+        return (
+            self.live()
+            .public()
+            .filter(commune_id__in=active_commune_ids(day))
+            .select_related("commune", "commune__logo")
+            .order_by("title")
+        )
+
+
+class CommuneSpacePage(CommunePageMixin, Page):
+    """A commune's participation space, at /<commune slug>/ under the portal."""
+
+    commune = models.OneToOneField(
+        "communes.Commune",
+        verbose_name=_("commune"),
+        on_delete=models.PROTECT,
+        related_name="space",
+        error_messages={"unique": _("Cette commune a déjà son espace participatif.")},
+    )
+    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
+    banner = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("bannière"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    body = StreamField(ContentStreamBlock(), verbose_name=_("contenu"), blank=True)
+
+    objects = PageManager.from_queryset(CommuneSpaceQuerySet)()
+
+    content_panels = [
+        FieldPanel("commune"),
+        *Page.content_panels,
+        FieldPanel("intro"),
+        FieldPanel("banner"),
+        FieldPanel("body"),
+    ]
+    # The slug comes from the commune, so the promote tab does not offer it.
+    promote_panels = [
+        MultiFieldPanel([FieldPanel("seo_title"), FieldPanel("search_description")], heading=_("Référencement")),
+        FieldPanel("show_in_menus"),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("intro"),
+        index.SearchField("body"),
+        index.RelatedFields("commune", [index.SearchField("name")]),
+    ]
+
+    base_form_class = CommuneSpacePageForm
+    parent_page_types = ["home.HomePage"]
+    subpage_types = ["participation.ProcessPage"]
+    template = "pages/commune_space_page.html"
+    page_description = _("L'espace participatif d'une commune, à l'adresse de la commune.")
+
+    class Meta:
+        verbose_name = _("espace participatif de commune")
+        verbose_name_plural = _("espaces participatifs de communes")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["processes"] = self.get_children().live().public().specific().order_by("-first_published_at")
+        return context
+
+    def clean(self):
+        # The space always lives at the commune's own address.
+        if self.commune_id:
+            self.slug = self.commune.slug
+            if not self.title:
+                self.title = self.commune.name
+        super().clean()

@@ -1,0 +1,130 @@
+"""Who may do what for a commune: its groups (editors, moderators, agents) and the Métropole staff group.
+
+Creating them is idempotent: `register_commune` and `load_demo` call it on every run.
+"""
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission
+
+from .models import CommuneGroup, CommuneRole
+
+STAFF_GROUP_NAME = "Métropole – Mission Démocratie participative"
+
+EDITOR_PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page", "lock_page"]
+MEDIA_PERMISSIONS = {
+    "wagtailimages": ["add_image", "change_image", "choose_image"],
+    "wagtaildocs": ["add_document", "change_document", "choose_document"],
+}
+STAFF_PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"]
+# Métropole staff manage communes, conventions, contracts and (with the charter app) the legal texts.
+STAFF_MODEL_PERMISSIONS = {
+    "wagtailadmin": ["access_admin"],
+    "communes": [
+        "add_commune",
+        "change_commune",
+        "view_commune",
+        "add_convention",
+        "change_convention",
+        "view_convention",
+        "add_providercontract",
+        "change_providercontract",
+        "view_providercontract",
+        "add_joinrequest",
+        "change_joinrequest",
+        "view_joinrequest",
+        "add_conventiontextversion",
+        "change_conventiontextversion",
+        "publish_conventiontextversion",
+        "view_conventiontextversion",
+        "view_conventiontextnotification",
+    ],
+    "home": ["change_metropolesettings"],
+}
+ROLE_LABELS = {
+    CommuneRole.EDITORS: "éditeurs",
+    CommuneRole.MODERATORS: "modérateurs",
+    CommuneRole.AGENTS: "agents",
+}
+
+
+def permission(app_label, codename):
+    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+
+
+def page_permission(codename):
+    # `get_or_create(permission_type=…)` raises FieldError on Wagtail 8.0: pass the Permission itself.
+    return permission("wagtailcore", codename)
+
+
+def ensure_commune_collection(commune):
+    """The commune's own collection of images and documents, under the root collection."""
+    if commune.collection_id:
+        return commune.collection
+    collection = Collection.get_first_root_node().add_child(name=commune.name)
+    commune.collection = collection
+    commune.save(update_fields=["collection"])
+    return collection
+
+
+def _grant_media(group, collection):
+    for app_label, codenames in MEDIA_PERMISSIONS.items():
+        for codename in codenames:
+            GroupCollectionPermission.objects.get_or_create(
+                group=group, collection=collection, permission=permission(app_label, codename)
+            )
+
+
+def _group_for(commune, role):
+    link = CommuneGroup.objects.filter(commune=commune, role=role).select_related("group").first()
+    if link:
+        return link.group
+    name = f"{commune.name} – {ROLE_LABELS[role]}"
+    if Group.objects.filter(name=name).exists():
+        name = f"{commune.name} ({commune.insee_code}) – {ROLE_LABELS[role]}"
+    group = Group.objects.create(name=name)
+    CommuneGroup.objects.create(commune=commune, role=role, group=group)
+    return group
+
+
+@transaction.atomic
+def ensure_commune_groups(commune):
+    """The commune's editors, moderators and agents groups, with their rights; returns {role: group}."""
+    collection = ensure_commune_collection(commune)
+    groups = {role: _group_for(commune, role) for role in CommuneRole}
+    access_admin = permission("wagtailadmin", "access_admin")
+    groups[CommuneRole.EDITORS].permissions.add(access_admin)
+    groups[CommuneRole.MODERATORS].permissions.add(access_admin)
+    _grant_media(groups[CommuneRole.EDITORS], collection)
+
+    space = getattr(commune, "space", None)
+    if space is not None:
+        for codename in EDITOR_PAGE_PERMISSIONS:
+            GroupPagePermission.objects.get_or_create(
+                group=groups[CommuneRole.EDITORS], page=space, permission=page_permission(codename)
+            )
+    return groups
+
+
+@transaction.atomic
+def ensure_staff_group(portal):
+    """The Métropole staff group: communes, conventions, contracts, settings, every page and every collection."""
+    group, _created = Group.objects.get_or_create(name=STAFF_GROUP_NAME)
+    for app_label, codenames in STAFF_MODEL_PERMISSIONS.items():
+        group.permissions.add(*(permission(app_label, codename) for codename in codenames))
+    for codename in STAFF_PAGE_PERMISSIONS:
+        GroupPagePermission.objects.get_or_create(group=group, page=portal, permission=page_permission(codename))
+    _grant_media(group, Collection.get_first_root_node())
+    return group
+
+
+def commune_ids_for(user, role):
+    """Ids of the communes in which `user` holds `role`."""
+    if not user.is_authenticated:
+        return set()
+    return set(CommuneGroup.objects.filter(role=role, group__user=user).values_list("commune_id", flat=True))
+
+
+def is_metropole_staff(user):
+    """Staff record conventions: they may prepare a commune's pages before its convention is active."""
+    return user.is_active and user.has_perm("communes.change_convention")

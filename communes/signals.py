@@ -1,0 +1,27 @@
+"""Keep roles and notifications in step whatever the path (admin, command, script)."""
+
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+from wagtail.signals import published
+
+from .models import Commune, CommuneSpacePage, ConventionTextVersion
+from .permissions import ensure_commune_groups
+from .services import notify_new_text_version
+
+
+@receiver(post_save, sender=Commune)
+def create_commune_groups(sender, instance, created, raw=False, **kwargs):
+    if created and not raw:
+        ensure_commune_groups(instance)
+
+
+@receiver(post_save, sender=CommuneSpacePage)
+def grant_editors_their_space(sender, instance, created, raw=False, **kwargs):
+    if created and not raw:
+        ensure_commune_groups(instance.commune)
+
+
+@receiver(published, sender=ConventionTextVersion)
+def notify_signatories(sender, instance, **kwargs):
+    # Art. 10: every change of the règlement is notified to the signatories.
+    notify_new_text_version(instance)
