@@ -64,14 +64,26 @@ def warn_that_publishing_is_closed(request, page):
         messages.warning(request, _gate_message(request, space))
 
 
+def _publication_refused(request, space):
+    messages.error(request, _("Brouillon enregistré, mais non publié.") + " " + _gate_message(request, space))
+
+
 @hooks.register("before_publish_page")
 def refuse_publishing_under_inactive_commune(request, page):
     # The draft is already saved when this runs: refusing loses nothing.
     space = _inactive_space(page)
     if space is None:
         return None
-    messages.error(request, _("Brouillon enregistré, mais non publié.") + " " + _gate_message(request, space))
+    _publication_refused(request, space)
     return redirect("wagtailadmin_pages:edit", page.pk)
+
+
+@hooks.register("after_create_page")
+@hooks.register("after_edit_page")
+def explain_why_publish_saved_a_draft(request, page):
+    # The permission tester turned "publish" into "save draft": say why.
+    if request.POST.get("action-publish") and not page.live and (space := _inactive_space(page)) is not None:
+        _publication_refused(request, space)
 
 
 @hooks.register("register_log_actions")

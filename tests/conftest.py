@@ -1,8 +1,12 @@
 import psycopg
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils import timezone
 from wagtail.models import Site
 
+from communes.models import CommuneGroup, CommuneRole
+from communes.permissions import ensure_staff_group
 from communes.services import ensure_commune_space, register_commune
 from home.services import ensure_metropole_identity, ensure_portal
 from tests.factories import CommuneFactsFactory, ConventionFactory, ProviderContractFactory
@@ -82,3 +86,40 @@ def make_space(portal, provider_contract):
 @pytest.fixture
 def commune_space(make_space):
     return make_space("Essey-lès-Nancy", slug="essey-les-nancy", insee_code="54184")
+
+
+@pytest.fixture
+def on_day(monkeypatch):
+    """Make `timezone.localdate()` answer a given day, as if the site ran on that date."""
+    original = timezone.localdate
+
+    def set_day(day):
+        monkeypatch.setattr(
+            timezone, "localdate", lambda value=None, tz=None: day if value is None else original(value, tz)
+        )
+
+    return set_day
+
+
+@pytest.fixture
+def make_user(db):
+    def make(username, *groups):
+        user = get_user_model().objects.create_user(username, f"{username}@example.org", "a-long-test-password")
+        user.groups.add(*groups)
+        return user
+
+    return make
+
+
+def commune_group(space, role):
+    return CommuneGroup.objects.get(commune=space.commune, role=role).group
+
+
+@pytest.fixture
+def essey_editor(make_user, commune_space):
+    return make_user("editeur-essey", commune_group(commune_space, CommuneRole.EDITORS))
+
+
+@pytest.fixture
+def staff_user(make_user, portal):
+    return make_user("mission", ensure_staff_group(portal))

@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
@@ -89,8 +90,10 @@ class Commune(ClusterableModel):
         return self.name
 
     def convention_status_on(self, day=None):
-        """Status of the commune's convention on `day`: the active one, else the latest; None without any."""
-        statuses = [status for _c, status in self.conventions.order_by("-signed_on").statuses_on(day)]
+        """Status of the commune's convention on `day`: the active one, else the latest signed; None without any."""
+        day = day or timezone.localdate()
+        signed = self.conventions.filter(signed_on__lte=day).order_by("-signed_on")
+        statuses = [status for _c, status in signed.statuses_on(day)]
         active = [status for status in statuses if status.is_active]
         return (active or statuses or [None])[0]
 

@@ -492,7 +492,7 @@ def pipeline_by_commune(day=None):
     ):
         entries[commune_id] = PipelineEntry(PipelineStage.REQUESTED)
     # Later conventions win, and an active one wins over all.
-    for convention, status in Convention.objects.order_by("signed_on").statuses_on(day):
+    for convention, status in Convention.objects.filter(signed_on__lte=day).order_by("signed_on").statuses_on(day):
         current = entries.get(convention.commune_id)
         if current is not None and current.stage == PipelineStage.ACTIVE:
             continue
