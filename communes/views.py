@@ -16,6 +16,8 @@ from .models import CommuneRole, Convention, ConventionTextNotification
 from .permissions import commune_ids_for
 from .services import acknowledge_notification, record_revocation, record_termination
 
+CONVENTION_ADMIN_NAMESPACE = "wagtailsnippets_communes_convention"
+
 
 class RecordConventionEndView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView):
     """An explicit action with its own form: the end of a convention is never a field edited by hand."""
@@ -24,7 +26,6 @@ class RecordConventionEndView(PermissionCheckedMixin, WagtailAdminTemplateMixin,
     permission_required = "change"
     template_name = "communes/admin/record_convention_end.html"
     header_icon = "warning"
-    url_namespace = "wagtailsnippets_communes_convention"
 
     def setup(self, request, *args, pk, **kwargs):
         super().setup(request, *args, **kwargs)
@@ -55,7 +56,7 @@ class RecordConventionEndView(PermissionCheckedMixin, WagtailAdminTemplateMixin,
             + " "
             + _("%(count)s page(s) retirée(s) du site, conservée(s) avec leurs révisions.") % {"count": unpublished},
         )
-        return redirect(reverse(f"{self.url_namespace}:edit", args=[self.convention.pk]))
+        return redirect(reverse(f"{CONVENTION_ADMIN_NAMESPACE}:edit", args=[self.convention.pk]))
 
     def form_invalid(self, form):
         messages.validation_error(self.request, _("La fin de la convention n'a pas été enregistrée."), form)

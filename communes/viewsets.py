@@ -21,7 +21,7 @@ from .models import (
     ProviderContract,
     pipeline_by_commune,
 )
-from .views import RecordRevocationView, RecordTerminationView
+from .views import CONVENTION_ADMIN_NAMESPACE, RecordRevocationView, RecordTerminationView
 
 # --- Communes, with where each stands in the pipeline (Art. 3-5) -------------------
 
@@ -128,7 +128,7 @@ class ConventionEditView(EditView):
         return buttons
 
     def get_end_url(self, action):
-        return reverse(f"{self.url_namespace}:{action}", args=[self.object.pk])
+        return reverse(f"{CONVENTION_ADMIN_NAMESPACE}:{action}", args=[self.object.pk])
 
 
 class ConventionIndexView(IndexView):
@@ -139,7 +139,7 @@ class ConventionIndexView(IndexView):
                 ("terminate", _("Enregistrer une résiliation"), "logout"),
                 ("revoke", _("Enregistrer une révocation"), "warning"),
             ]:
-                url = reverse(f"{self.url_namespace}:{action}", args=[instance.pk])
+                url = reverse(f"{CONVENTION_ADMIN_NAMESPACE}:{action}", args=[instance.pk])
                 buttons.append(MenuItem(label, url=url, icon_name=icon, priority=40))
         return buttons
 

@@ -121,6 +121,7 @@ class ConventionNoticesPanel(Component):
     def get_context_data(self, parent_context):
         context = super().get_context_data(parent_context)
         context.update(
+            csrf_token=parent_context.get("csrf_token"),
             pending=self.pending,
             unacknowledged_count=self.unacknowledged_count,
             notifications_url=reverse("wagtailsnippets_communes_conventiontextnotification:list")

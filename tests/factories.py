@@ -1,6 +1,7 @@
 import datetime
 
 import factory
+from django.db.models import Max
 
 from communes.models import Commune, Convention, ConventionTextVersion, ProviderContract
 from communes.services import CommuneFacts
@@ -47,7 +48,10 @@ class ConventionTextVersionFactory(factory.django.DjangoModelFactory):
         model = ConventionTextVersion
         skip_postgeneration_save = True
 
-    number = factory.Sequence(lambda n: n + 1)
+    number = factory.LazyFunction(
+        lambda: (ConventionTextVersion.objects.aggregate(Max("number"))["number__max"] or 0) + 1
+    )
+    live = False
     adopted_on = datetime.date(2021, 9, 23)
     body = "<p>Article 1 – Objet de la convention.</p>"
 
