@@ -4,6 +4,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from wagtail.models import Page
 
+from communes.gate import without_inactive_communes
+
 
 class InvalidQuery(ValueError):
     """A query refused before it runs, with a message for the visitor."""
@@ -22,8 +24,8 @@ def clean_query(raw):
 
 
 def searchable_pages():
-    """Pages a visitor may find: live and public, never the tree's root."""
-    return Page.objects.live().public().filter(depth__gt=1)
+    """Pages a visitor may find: live, public, never the tree's root, and not of an inactive commune."""
+    return without_inactive_communes(Page.objects.live().public().filter(depth__gt=1))
 
 
 def search_pages(query):

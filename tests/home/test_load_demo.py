@@ -1,11 +1,27 @@
+import datetime
 import re
 
+from bs4 import BeautifulSoup
 from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth.models import Group
 from django.core.management import call_command
-from wagtail.models import Page, Revision, Site
+from django.urls import reverse
+from wagtail.models import GroupPagePermission, ModelLogEntry, Page, PageLogEntry, Revision, Site
 
-from communes.models import Commune, CommuneSpacePage
+from communes.models import (
+    Commune,
+    CommuneGroup,
+    CommuneRole,
+    CommuneSpacePage,
+    Convention,
+    ConventionTextNotification,
+    PipelineStage,
+    ProviderContract,
+    pipeline_by_commune,
+)
+from communes.permissions import STAFF_GROUP_NAME
 from home.models import HomePage, MetropoleSettings
+from participation.models import ProcessPage
 
 
 def database_snapshot():
@@ -22,6 +38,12 @@ def database_snapshot():
         ),
         "sites": list(Site.objects.values_list("hostname", "port", "root_page_id", "is_default_site")),
         "metropole": list(MetropoleSettings.objects.values_list("site_id", "name", "address", "mission_email")),
+        "conventions": list(Convention.objects.order_by("pk").values()),
+        "contracts": list(ProviderContract.objects.values()),
+        "groups": list(Group.objects.order_by("name").values_list("name", flat=True)),
+        "page_permissions": GroupPagePermission.objects.count(),
+        "notifications": ConventionTextNotification.objects.count(),
+        "log_entries": PageLogEntry.objects.count() + ModelLogEntry.objects.count(),
     }
 
 
@@ -39,6 +61,50 @@ def test_load_demo_creates_the_portal_and_the_twenty_communes(db):
     nancy = Commune.objects.get(insee_code="54395")
     assert (nancy.name, nancy.slug, nancy.postal_codes, nancy.population) == ("Nancy", "nancy", "54000 54100", 104260)
     assert sum(Commune.objects.values_list("population", flat=True)) == 257412
+
+
+def test_load_demo_tells_each_commune_story(client, db):
+    call_command("load_demo")
+    pipeline = pipeline_by_commune()
+
+    def stage(insee_code):
+        entry = pipeline.get(Commune.objects.get(insee_code=insee_code).pk)
+        return entry.stage if entry else PipelineStage.NONE
+
+    essey = Convention.objects.get(commune__insee_code="54184")
+    assert (essey.commune_deliberation_on, essey.signed_on, essey.notified_on) == (
+        datetime.date(2022, 3, 28),
+        datetime.date(2022, 3, 29),
+        datetime.date(2022, 3, 29),
+    )
+    assert (essey.signatory_name, essey.metropole_deliberation_on) == ("Michel Breuille", datetime.date(2021, 9, 23))
+    assert ProviderContract.objects.in_force_on(datetime.date.today()).filter(provider__contains="OSP").exists()
+    for insee_code in ("54184", "54395", "54547", "54304"):
+        assert stage(insee_code) == PipelineStage.ACTIVE
+        assert ProcessPage.objects.live().descendant_of(Commune.objects.get(insee_code=insee_code).space).exists()
+    assert stage("54357") == PipelineStage.ENDED  # Maxéville, terminated
+    assert stage("54526") == PipelineStage.ENDED  # Tomblaine, revoked
+    assert "fictif" in Convention.objects.get(commune__insee_code="54526").revocation_reason
+    assert stage("54328") == PipelineStage.REQUESTED  # Ludres
+    assert stage("54025") == PipelineStage.NONE
+    maxeville_process = ProcessPage.objects.descendant_of(Commune.objects.get(insee_code="54357").space).get()
+    assert maxeville_process.first_published_at is not None and not maxeville_process.live
+    assert client.get("/maxeville/").status_code == 404
+    assert client.get(maxeville_process.url_path.replace("/accueil", "", 1)).status_code == 404
+    assert Group.objects.filter(name=STAFF_GROUP_NAME).exists()
+    assert CommuneGroup.objects.filter(role=CommuneRole.EDITORS).count() == 20
+
+
+def test_admin_shows_the_pipeline_of_the_demo_communes(admin_client, db):
+    call_command("load_demo")
+
+    listing = admin_client.get(reverse("wagtailsnippets_communes_commune:list")).content.decode()
+    ended = admin_client.get(reverse("wagtailsnippets_communes_commune:list"), {"stage": "ended"})
+    ended_rows = BeautifulSoup(ended.content, "html.parser").select("tbody tr")
+
+    for label in ("Convention active", "Convention terminée", "Demande reçue", "Aucune demande"):
+        assert label in listing
+    assert [row.find("a").get_text(strip=True) for row in ended_rows] == ["Maxéville", "Tomblaine"]
 
 
 def test_load_demo_twice_gives_the_same_database(db):

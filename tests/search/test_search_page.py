@@ -47,3 +47,20 @@ def test_out_of_range_page_number_shows_the_last_page(client, commune_space):
 
     assert response.status_code == 200
     assert 'href="/essey-les-nancy/"' in response.content.decode()
+
+
+def test_search_leaves_out_the_pages_of_a_commune_whose_convention_ended(client, make_space):
+    from participation.services import ensure_process
+
+    space = make_space("Maxéville", slug="maxeville")
+    ensure_process(space, title="Jardins partagés de Maxéville", summary="Où créer des jardins ?")
+    make_space("Laxou")
+    assert "Jardins partagés" in client.get("/recherche/", {"q": "jardins"}).content.decode()
+    convention = space.commune.conventions.get()
+    convention.revocation_decided_on = convention.notified_on
+    convention.save()
+
+    html = client.get("/recherche/", {"q": "Maxéville jardins"}).content.decode()
+
+    assert "maxeville" not in html
+    assert "0 résultat" in html
