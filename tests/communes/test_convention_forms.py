@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from bs4 import BeautifulSoup
 from django.urls import reverse
 
 from communes.models import Convention, ConventionTextVersion, JoinRequest, ProviderContract
@@ -237,3 +238,31 @@ def test_anonymous_visitors_cannot_reach_the_conventions(client, commune_space):
     assert response.status_code == 302 and "/admin/login/" in response.url
     convention.refresh_from_db()
     assert convention.revocation_decided_on is None
+
+
+def test_staff_preview_a_version_of_the_reglement_before_publishing_it(rf, portal, version, admin_user):
+    request = rf.get("/")
+    request.user = admin_user
+
+    response = version.serve_preview(request, "")
+    response.render()
+
+    assert response.status_code == 200
+    assert "Article 1" in response.content.decode()
+
+
+def test_convention_listing_filters_by_state_and_searches_by_commune(admin_client, make_space):
+    make_space("Nancy")
+    ended = make_space("Maxéville", slug="maxeville")
+    convention = Convention.objects.get(commune=ended.commune)
+    convention.termination_effective_on = D(2025, 6, 30)
+    convention.save()
+    url = reverse(f"{CONVENTIONS}:list")
+
+    def communes_listed(**params):
+        html = admin_client.get(url, params).content
+        return [row.find("a").get_text(strip=True) for row in BeautifulSoup(html, "html.parser").select("tbody tr")]
+
+    assert communes_listed(state="ended") == ["Maxéville"]
+    assert communes_listed(state="active") == ["Nancy"]
+    assert communes_listed(q="Maxé") == ["Maxéville"]

@@ -146,3 +146,14 @@ def test_demo_admin_prints_a_login_that_works_and_resets_it_on_each_run(db, caps
     assert authenticate(username="admin", password=first_password) is None
     user = authenticate(username="admin", password=second_password)
     assert user is not None and user.is_superuser
+
+
+def test_demo_admin_also_resets_an_editor_of_essey(db, capsys):
+    call_command("load_demo")
+    call_command("demo_admin")
+    password = re.search(r"password: (\S+)", capsys.readouterr().out).group(1)
+
+    editor = authenticate(username="editeur.essey", password=password)
+
+    assert editor is not None and not editor.is_superuser
+    assert editor.groups.filter(commune_role__commune__insee_code="54184", commune_role__role="editors").exists()

@@ -4,25 +4,43 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
+from communes.models import CommuneGroup, CommuneRole
+
 DEMO_ADMIN_USERNAME = "admin"
+# A commune editor to try the admin from a commune's side (Essey-lès-Nancy, INSEE 54184).
+DEMO_EDITOR_USERNAME = "editeur.essey"
+DEMO_EDITOR_COMMUNE_INSEE = "54184"
 
 
 class Command(BaseCommand):
     help = (
-        "Create or reset the demo superuser and print its login. The password comes from DEMO_ADMIN_PASSWORD, "
-        "or is drawn anew at each run. For a laptop demo only, never on a public server."
+        "Create or reset the demo superuser (and an editor of Essey-lès-Nancy when its groups exist) and print "
+        "their login. The password comes from DEMO_ADMIN_PASSWORD, or is drawn anew at each run. "
+        "For a laptop demo only, never on a public server."
     )
 
     def handle(self, *args, **options):
         password = os.environ.get("DEMO_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
-        user, _created = get_user_model().objects.get_or_create(
-            username=DEMO_ADMIN_USERNAME, defaults={"email": "admin@localhost"}
-        )
-        user.is_staff = True
-        user.is_superuser = True
-        user.is_active = True
-        user.set_password(password)
-        user.save()
+        admin = self.reset_user(DEMO_ADMIN_USERNAME, password)
+        admin.is_staff = admin.is_superuser = True
+        admin.save()
         self.stdout.write(
             f"Admin login: http://127.0.0.1:8000/admin/  user: {DEMO_ADMIN_USERNAME}  password: {password}"
         )
+
+        editors = CommuneGroup.objects.filter(
+            commune__insee_code=DEMO_EDITOR_COMMUNE_INSEE, role=CommuneRole.EDITORS
+        ).first()
+        if editors is not None:
+            editor = self.reset_user(DEMO_EDITOR_USERNAME, password)
+            editor.groups.add(editors.group)
+            self.stdout.write(f"Commune editor ({editors.commune.name}): user: {DEMO_EDITOR_USERNAME}  same password")
+
+    def reset_user(self, username, password):
+        user, _created = get_user_model().objects.get_or_create(
+            username=username, defaults={"email": f"{username}@localhost"}
+        )
+        user.is_active = True
+        user.set_password(password)
+        user.save()
+        return user
