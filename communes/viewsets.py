@@ -90,6 +90,7 @@ class CommuneViewSet(SnippetViewSet):
     search_fields = ["name", "insee_code", "postal_codes", "slug"]
     search_backend_name = None
     ordering = ["name"]
+    copy_view_enabled = False
 
     def get_queryset(self, request):
         return Commune.objects.select_related("space")

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from wagtail import hooks
 from wagtail.admin import messages
 from wagtail.admin.ui.components import Component
+from wagtail.models import Page
 from wagtail.snippets.models import register_snippet
 
 from home.models import MetropoleSettings
@@ -74,6 +75,9 @@ def refuse_publishing_under_inactive_commune(request, page):
     space = _inactive_space(page)
     if space is None:
         return None
+    if page.first_published_at is None:
+        # The create view saves a new page as live before this hook runs: make it the draft it is.
+        Page.objects.filter(pk=page.pk).update(live=False, has_unpublished_changes=True)
     _publication_refused(request, space)
     return redirect("wagtailadmin_pages:edit", page.pk)
 

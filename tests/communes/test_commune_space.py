@@ -104,3 +104,14 @@ def test_an_existing_space_keeps_its_commune(admin_client, commune_space):
     assert commune_space.commune.slug == "essey-les-nancy"
     assert commune_space.slug == "essey-les-nancy"
     assert not CommuneSpacePage.objects.filter(commune=other).exists()
+
+
+def test_a_space_created_for_a_commune_without_convention_stays_a_draft(admin_client, portal, provider_contract):
+    commune = CommuneFactory(name="Ludres", insee_code="54328", slug="ludres")
+
+    response = admin_client.post(add_space_url(portal), space_form(commune), follow=True)
+
+    space = CommuneSpacePage.objects.get(commune=commune)
+    assert not space.live
+    assert "non publié" in response.content.decode()
+    assert admin_client.get("/ludres/").status_code == 404
