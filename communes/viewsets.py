@@ -21,6 +21,7 @@ from .models import (
     ProviderContract,
     pipeline_by_commune,
 )
+from .models.conventions import contract_periods
 from .views import CONVENTION_ADMIN_NAMESPACE, RecordRevocationView, RecordTerminationView
 
 # --- Communes, with where each stands in the pipeline (Art. 3-5) -------------------
@@ -99,11 +100,9 @@ class CommuneViewSet(SnippetViewSet):
 # --- Conventions ---------------------------------------------------------------------
 
 
-class StatusColumn(Column):
+def status_label(convention):
     """The derived state and current term of a convention, on today's date."""
-
-    def get_value(self, instance):
-        return instance.status_on().describe()
+    return convention.current_status.describe()
 
 
 class ConventionFilterSet(WagtailFilterSet):
@@ -133,6 +132,14 @@ class ConventionEditView(EditView):
 
 
 class ConventionIndexView(IndexView):
+    def get_table(self, object_list):
+        # The provider contracts are read once for the page, not once per row.
+        periods = contract_periods()
+        conventions = list(object_list)
+        for convention in conventions:
+            convention.current_status = convention.status_on(contracts=periods)
+        return super().get_table(conventions)
+
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
         if not instance.is_ended_by_decision and self.user_has_permission("change"):
@@ -155,7 +162,7 @@ class ConventionViewSet(SnippetViewSet):
         "commune",
         "signed_on",
         "notified_on",
-        StatusColumn("status", label=_("État et période en cours")),
+        Column("status", label=_("État et période en cours"), accessor=status_label),
     ]
     filterset_class = ConventionFilterSet
     search_fields = ["commune__name", "commune__insee_code", "signatory_name"]

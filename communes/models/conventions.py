@@ -86,6 +86,11 @@ class ProviderContract(models.Model):
             raise ValidationError({"ends_on": _("La fin du marché ne peut pas précéder son début.")})
 
 
+def contract_periods():
+    """(starts_on, ends_on) of every provider contract: read once, then passed to `Convention.status_on`."""
+    return list(ProviderContract.objects.values_list("starts_on", "ends_on"))
+
+
 def first_uncovered_day(start, contracts):
     """First day from `start` on which no contract is in force: the lapse (Art. 4-5).
 
@@ -269,8 +274,8 @@ class ConventionQuerySet(models.QuerySet):
     def statuses_on(self, day=None):
         """(convention, status) for each convention, with the provider contracts read once."""
         day = day or timezone.localdate()
-        contracts = list(ProviderContract.objects.values_list("starts_on", "ends_on"))
-        return [(convention, convention.status_on(day, contracts)) for convention in self]
+        periods = contract_periods()
+        return [(convention, convention.status_on(day, periods)) for convention in self]
 
     def in_state(self, state, day=None):
         return self.filter(pk__in=[c.pk for c, status in self.statuses_on(day) if status.state == state])
@@ -357,7 +362,7 @@ class Convention(RevisionMixin, models.Model):
             return ConventionStatus(ConventionState.SIGNED, day)
 
         if contracts is None:
-            contracts = ProviderContract.objects.values_list("starts_on", "ends_on")
+            contracts = contract_periods()
         ends = [
             (self.termination_effective_on, EndReason.TERMINATED),
             (self.revocation_decided_on, EndReason.REVOKED),
@@ -404,7 +409,7 @@ class Convention(RevisionMixin, models.Model):
         """Two conventions of one commune may not be active on the same day."""
         if not (self.commune_id and self.notified_on):
             return
-        contracts = list(ProviderContract.objects.values_list("starts_on", "ends_on"))
+        contracts = contract_periods()
         own_end = self.status_on(self.notified_on, contracts).ends_on
         others = Convention.objects.filter(commune_id=self.commune_id, notified_on__isnull=False).exclude(pk=self.pk)
         for other in others:

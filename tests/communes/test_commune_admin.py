@@ -1,6 +1,8 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
@@ -135,3 +137,21 @@ def test_admin_user_without_commune_permissions_cannot_register_one(client):
 
     assert response.status_code in (302, 403)
     assert not Commune.objects.exists()
+
+
+def listing_queries(client, url):
+    with CaptureQueriesContext(connection) as context:
+        assert client.get(url).status_code == 200
+    return len(context.captured_queries)
+
+
+@pytest.mark.parametrize("listing", ["commune", "convention"])
+def test_admin_listings_query_count_does_not_grow_with_rows(admin_client, make_space, listing):
+    url = reverse(f"wagtailsnippets_communes_{listing}:list")
+    make_space("Ville A")
+    admin_client.get(url)
+    with_one = listing_queries(admin_client, url)
+    for name in ("Ville B", "Ville C", "Ville D", "Ville E"):
+        make_space(name)
+
+    assert listing_queries(admin_client, url) == with_one
