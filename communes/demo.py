@@ -92,7 +92,13 @@ def ensure_convention_story(story, version, portal):
 
     # The story as it happened: the space and its process were online before any end.
     space, _created = ensure_commune_space(commune, portal)
-    if not space.live:
+    if privacy := story.get("privacy"):
+        space.privacy_controller = privacy["controller"]
+        space.privacy_dpo_contact = privacy["dpo_contact"]
+        space.privacy_purposes = privacy["purposes"]
+        space.save_revision().publish()
+        space.refresh_from_db()
+    elif not space.live:
         space.get_latest_revision().publish()
     if process := story.get("process"):
         ensure_process(space, title=process["title"], summary=process["summary"])

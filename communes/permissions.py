@@ -40,6 +40,7 @@ STAFF_MODEL_PERMISSIONS = {
         "view_conventiontextnotification",
     ],
     "home": ["change_metropolesettings"],
+    "charter": ["add_legaltextversion", "change_legaltextversion", "publish_legaltextversion", "view_legaltextversion"],
 }
 ROLE_LABELS = {
     CommuneRole.EDITORS: "éditeurs",

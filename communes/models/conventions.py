@@ -19,6 +19,8 @@ from wagtail.fields import RichTextField
 from wagtail.models import DraftStateMixin, PreviewableMixin, RevisionMixin
 from wagtail.search import index
 
+from home.versioning import FinalOncePublishedMixin
+
 ONE_DAY = datetime.timedelta(days=1)
 
 
@@ -109,7 +111,9 @@ def first_uncovered_day(start, contracts):
 # --- The convention text (the règlement), versioned (Art. 10) -----------------
 
 
-class ConventionTextVersion(DraftStateMixin, RevisionMixin, PreviewableMixin, index.Indexed, models.Model):
+class ConventionTextVersion(
+    FinalOncePublishedMixin, DraftStateMixin, RevisionMixin, PreviewableMixin, index.Indexed, models.Model
+):
     """One version of the règlement that communes approve by signing (Art. 3); published once, then fixed."""
 
     number = models.PositiveSmallIntegerField(
@@ -146,18 +150,6 @@ class ConventionTextVersion(DraftStateMixin, RevisionMixin, PreviewableMixin, in
 
     def __str__(self):
         return _("Règlement, version %(number)s") % {"number": self.number}
-
-    def clean(self):
-        super().clean()
-        # Art. 10: signatories were notified of this exact text; a change is a new version.
-        if self.pk and self.first_published_at:
-            raise ValidationError(
-                _(
-                    "La version %(number)s a été publiée et notifiée aux communes : elle ne peut plus être "
-                    "modifiée. Créez une nouvelle version."
-                )
-                % {"number": self.number}
-            )
 
     def get_preview_template(self, request, mode_name):
         return "communes/convention_text_preview.html"

@@ -1,6 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel, ObjectList, TabbedInterface
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page, PageManager, PagePermissionTester, PageQuerySet
 from wagtail.search import index
@@ -36,6 +36,14 @@ class CommunePageMixin:
 
     def permissions_for_user(self, user):
         return CommunePagePermissionTester(user, self)
+
+    def get_context(self, request, *args, **kwargs):
+        from ..gate import commune_space_of
+
+        context = super().get_context(request, *args, **kwargs)
+        # The footer and the personal-data block read the commune from here.
+        context["commune_space"] = commune_space_of(self)
+        return context
 
 
 class CommuneSpaceQuerySet(PageQuerySet):
@@ -75,6 +83,25 @@ class CommuneSpacePage(CommunePageMixin, Page):
         related_name="+",
     )
     body = StreamField(ContentStreamBlock(), verbose_name=_("contenu"), blank=True)
+    # What only the commune knows about its processes, shown in the personal-data notice (Art. 6).
+    privacy_controller = RichTextField(
+        _("responsable de traitement"),
+        blank=True,
+        features=["bold", "italic", "link"],
+        help_text=_("Qui décide des données collectées par les démarches de la commune, et comment le joindre."),
+    )
+    privacy_dpo_contact = RichTextField(
+        _("délégué à la protection des données"),
+        blank=True,
+        features=["bold", "italic", "link"],
+        help_text=_("Le contact du ou de la DPO de la commune."),
+    )
+    privacy_purposes = RichTextField(
+        _("finalités et durée de conservation"),
+        blank=True,
+        features=["bold", "italic", "link", "ul"],
+        help_text=_("Ce que la commune fait des contributions et combien de temps elle les garde."),
+    )
 
     objects = PageManager.from_queryset(CommuneSpaceQuerySet)()
 
@@ -85,11 +112,30 @@ class CommuneSpacePage(CommunePageMixin, Page):
         FieldPanel("banner"),
         FieldPanel("body"),
     ]
+    privacy_panels = [
+        HelpPanel(
+            content=_(
+                "Ces informations complètent, pour les démarches de la commune, la politique de protection des "
+                "données personnelles de la Métropole, qui reste la même pour toutes les communes."
+            )
+        ),
+        FieldPanel("privacy_controller"),
+        FieldPanel("privacy_dpo_contact"),
+        FieldPanel("privacy_purposes"),
+    ]
     # The slug comes from the commune, so the promote tab does not offer it.
     promote_panels = [
         MultiFieldPanel([FieldPanel("seo_title"), FieldPanel("search_description")], heading=_("Référencement")),
         FieldPanel("show_in_menus"),
     ]
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(content_panels, heading=_("Contenu")),
+            ObjectList(privacy_panels, heading=_("Données personnelles")),
+            ObjectList(promote_panels, heading=_("Promotion")),
+            ObjectList(Page.settings_panels, heading=_("Paramètres")),
+        ]
+    )
     search_fields = [
         *Page.search_fields,
         index.SearchField("intro"),
@@ -106,6 +152,10 @@ class CommuneSpacePage(CommunePageMixin, Page):
     class Meta:
         verbose_name = _("espace participatif de commune")
         verbose_name_plural = _("espaces participatifs de communes")
+
+    @property
+    def has_privacy_block(self):
+        return bool(self.privacy_controller or self.privacy_dpo_contact or self.privacy_purposes)
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

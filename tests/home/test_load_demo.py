@@ -8,6 +8,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from wagtail.models import GroupPagePermission, ModelLogEntry, Page, PageLogEntry, Revision, Site
 
+from charter.models import LegalTextKind, LegalTextVersion
+from charter.services import current_charter_rules, current_versions
 from communes.models import (
     Commune,
     CommuneGroup,
@@ -43,6 +45,7 @@ def database_snapshot():
         "groups": list(Group.objects.order_by("name").values_list("name", flat=True)),
         "page_permissions": GroupPagePermission.objects.count(),
         "notifications": ConventionTextNotification.objects.count(),
+        "legal_texts": list(LegalTextVersion.objects.order_by("kind", "number").values_list("kind", "number", "live")),
         "log_entries": PageLogEntry.objects.count() + ModelLogEntry.objects.count(),
     }
 
@@ -93,6 +96,29 @@ def test_load_demo_tells_each_commune_story(client, db):
     assert client.get(maxeville_process.url_path.replace("/accueil", "", 1)).status_code == 404
     assert Group.objects.filter(name=STAFF_GROUP_NAME).exists()
     assert CommuneGroup.objects.filter(role=CommuneRole.EDITORS).count() == 20
+
+
+def test_load_demo_publishes_the_five_legal_texts_and_a_second_cgu(client, db):
+    call_command("load_demo")
+
+    current = current_versions()
+
+    assert set(current) == set(LegalTextKind)
+    assert current[LegalTextKind.TERMS].number == 2
+    assert LegalTextVersion.objects.filter(kind=LegalTextKind.TERMS, live=True).count() == 2
+    rules = dict(current_charter_rules())
+    assert {"respect", "diffamation", "discrimination", "publicite", "donnees-tiers", "hors-sujet", "une-idee"} <= set(
+        rules
+    )
+    privacy = client.get("/donnees-personnelles/").content.decode()
+    for topic in ("Responsable de traitement", "Finalités et base légale", "Destinataires", "Durée de conservation"):
+        assert topic in privacy
+    assert "CNIL" in privacy
+    legal_notice = client.get("/mentions-legales/").content.decode()
+    assert "Directeur de la publication" in legal_notice and "Hébergeur" in legal_notice
+    assert "Accessibilité : non conforme" in client.get("/").content.decode()
+    history = client.get("/cgu/versions/").content.decode()
+    assert 'href="/cgu/versions/1/"' in history and 'href="/cgu/versions/2/"' in history
 
 
 def test_admin_shows_the_pipeline_of_the_demo_communes(admin_client, db):

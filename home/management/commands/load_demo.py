@@ -4,6 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from charter.demo import load_demo_legal_texts
 from communes.demo import DEMO_CONVENTIONS_JSON, load_demo_conventions
 from communes.permissions import ensure_staff_group
 from communes.services import GRAND_NANCY_CSV, ensure_commune_space, read_communes_csv, register_commune
@@ -15,7 +16,7 @@ METROPOLE_JSON = Path(__file__).resolve().parents[2] / "fixtures" / "metropole-g
 class Command(BaseCommand):
     help = (
         "Load the demo data: the portal page, the default site, the Métropole's identity, its communes with "
-        "their spaces and groups, the provider contract, the règlement and the demo conventions. "
+        "their spaces and groups, the provider contract, the règlement, the demo conventions and legal texts. "
         "Safe to run again: it only adds what is missing."
     )
 
@@ -24,9 +25,10 @@ class Command(BaseCommand):
         parser.add_argument("--communes", type=Path, default=GRAND_NANCY_CSV, help="CSV file of the communes.")
         parser.add_argument("--conventions", type=Path, default=DEMO_CONVENTIONS_JSON, help="JSON file of conventions.")
         parser.add_argument("--no-conventions", action="store_true", help="Load no conventions (a real install).")
+        parser.add_argument("--no-legal-texts", action="store_true", help="Load no demo legal texts.")
 
     @transaction.atomic
-    def handle(self, *args, metropole, communes, conventions, no_conventions, **options):
+    def handle(self, *args, metropole, communes, conventions, no_conventions, no_legal_texts, **options):
         for path in (metropole, communes) if no_conventions else (metropole, communes, conventions):
             if not path.is_file():
                 raise CommandError(f"File not found: {path}")
@@ -40,6 +42,8 @@ class Command(BaseCommand):
         registered = [register_commune(facts) for facts in rows]
         if not no_conventions:
             load_demo_conventions(portal, conventions)
+        if not no_legal_texts:
+            load_demo_legal_texts()
         # Every commune gets its space; it goes online only with an active convention.
         created_spaces = sum(ensure_commune_space(commune, portal)[1] for commune, _created in registered)
 
