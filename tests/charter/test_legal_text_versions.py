@@ -148,3 +148,20 @@ def test_anonymous_visitors_are_refused_on_the_legal_texts(client, db):
 
     assert response.status_code == 302 and "/admin/login/" in response.url
     assert not LegalTextVersion.objects.exists()
+
+
+def test_staff_preview_a_draft_before_publishing(rf, portal, staff_user):
+    from charter.models import LegalTextVersion as Version
+    from tests.charter.conftest import body
+
+    draft = Version(kind=LegalTextKind.CHARTER, effective_on=D(2027, 1, 1), body=body("Projet de charte."), live=False)
+    draft.save()
+    request = rf.get("/")
+    request.user = staff_user
+
+    response = draft.serve_preview(request, "")
+    response.render()
+
+    assert response.status_code == 200
+    assert "Projet de charte." in response.content.decode()
+    assert current_version(LegalTextKind.CHARTER, D(2027, 1, 2)) is None, "a preview publishes nothing"
