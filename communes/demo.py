@@ -10,6 +10,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from participation.models import ProcessPhase
 from participation.services import ensure_process
 
 from .models import Commune, CommuneSpacePage, Convention, ConventionTextVersion, JoinRequest, ProviderContract
@@ -101,7 +102,11 @@ def ensure_convention_story(story, version, portal):
     elif not space.live:
         space.get_latest_revision().publish()
     if process := story.get("process"):
-        ensure_process(space, title=process["title"], summary=process["summary"])
+        phases = [
+            ProcessPhase(title=phase["title"], starts_on=day(phase["starts_on"]), ends_on=day(phase["ends_on"]))
+            for phase in process.get("phases", [])
+        ]
+        ensure_process(space, title=process["title"], summary=process["summary"], phases=phases)
     if ending := story.get("termination"):
         record_termination(convention, letter_on=day(ending["letter_on"]), effective_on=day(ending["effective_on"]))
     if ending := story.get("revocation"):

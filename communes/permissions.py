@@ -16,6 +16,8 @@ MEDIA_PERMISSIONS = {
     "wagtailimages": ["add_image", "change_image", "choose_image"],
     "wagtaildocs": ["add_document", "change_document", "choose_document"],
 }
+# The queue is scoped to the moderator's commune by our code; these only open the menu (invariant 5).
+MODERATOR_PERMISSIONS = ["view_contribution", "moderate_contribution"]
 STAFF_PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"]
 # Métropole staff manage communes, conventions, contracts and (with the charter app) the legal texts.
 STAFF_MODEL_PERMISSIONS = {
@@ -41,6 +43,7 @@ STAFF_MODEL_PERMISSIONS = {
     ],
     "home": ["change_metropolesettings"],
     "charter": ["add_legaltextversion", "change_legaltextversion", "publish_legaltextversion", "view_legaltextversion"],
+    "participation": ["view_contribution", "moderate_contribution", "add_theme", "change_theme", "view_theme"],
 }
 ROLE_LABELS = {
     CommuneRole.EDITORS: "éditeurs",
@@ -95,7 +98,9 @@ def ensure_commune_groups(commune):
     groups = {role: _group_for(commune, role) for role in CommuneRole}
     access_admin = permission("wagtailadmin", "access_admin")
     groups[CommuneRole.EDITORS].permissions.add(access_admin)
-    groups[CommuneRole.MODERATORS].permissions.add(access_admin)
+    groups[CommuneRole.MODERATORS].permissions.add(
+        access_admin, *(permission("participation", codename) for codename in MODERATOR_PERMISSIONS)
+    )
     _grant_media(groups[CommuneRole.EDITORS], collection)
 
     space = getattr(commune, "space", None)

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "charter",
     "search",
     "wagtail.contrib.forms",
+    "wagtail.contrib.routable_page",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
     "wagtail.embeds",
@@ -225,6 +226,12 @@ LOGGING = {
 
 WAGTAIL_SITE_NAME = os.environ.get("WAGTAIL_SITE_NAME", "Participation citoyenne")
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+# Base of the links that emails send to citizens (confirmation, appeal).
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", WAGTAILADMIN_BASE_URL).rstrip("/")
+# Agents of a commune sign in here to read its internal processes.
+LOGIN_URL = "connexion"
+WAGTAIL_FRONTEND_LOGIN_URL = "/connexion/"
+LOGIN_REDIRECT_URL = "/"
 WAGTAIL_I18N_ENABLED = False
 WAGTAIL_ALLOW_UNICODE_SLUGS = False
 WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
@@ -243,3 +250,19 @@ if DATABASE_IS_POSTGRESQL:
 # Search queries longer than this are refused with a message, not run.
 SEARCH_QUERY_MAX_LENGTH = 200
 SEARCH_RESULTS_PER_PAGE = 10
+
+# --- Participation ------------------------------------------------------------
+
+# How long the link that confirms a contribution stays valid, and the one that contests a rejection.
+CONTRIBUTION_CONFIRMATION_HOURS = env_int("CONTRIBUTION_CONFIRMATION_HOURS", 48)
+APPEAL_LINK_DAYS = env_int("APPEAL_LINK_DAYS", 30)
+# Distinct reports after which a published contribution is hidden until a moderator decides.
+REPORT_THRESHOLD = env_int("REPORT_THRESHOLD", 3)
+# (requests, seconds) per client, counted in the cache: shared by all app servers with Redis.
+RATE_LIMITS = {
+    "contribute": (env_int("RATE_LIMIT_CONTRIBUTIONS", 5), 600),
+    "report": (env_int("RATE_LIMIT_REPORTS", 10), 600),
+    "register": (env_int("RATE_LIMIT_REGISTRATIONS", 5), 600),
+    "appeal": (5, 3600),
+}
+CONTRIBUTIONS_PER_PAGE = 10

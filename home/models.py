@@ -7,6 +7,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from communes.models import CommuneSpacePage
+from participation.models import ProcessPage, open_first
 
 from .blocks import ContentStreamBlock
 
@@ -33,6 +34,7 @@ class HomePage(Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["commune_spaces"] = CommuneSpacePage.objects.listed().child_of(self)
+        context["open_processes"] = open_first(ProcessPage.objects.listed().open_on())
         return context
 
 

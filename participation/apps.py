@@ -2,8 +2,11 @@ from django.apps import AppConfig
 
 
 class ParticipationConfig(AppConfig):
-    """Participatory processes under the commune spaces, and later the citizens' contributions."""
+    """Participatory processes under the commune spaces, the citizens' contributions and their moderation."""
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "participation"
     verbose_name = "Participation"
+
+    def ready(self):
+        from . import signals  # noqa: F401

@@ -158,8 +158,10 @@ class CommuneSpacePage(CommunePageMixin, Page):
         return bool(self.privacy_controller or self.privacy_dpo_contact or self.privacy_purposes)
 
     def get_context(self, request, *args, **kwargs):
+        from participation.models import ProcessPage, open_first
+
         context = super().get_context(request, *args, **kwargs)
-        context["processes"] = self.get_children().live().public().specific().order_by("-first_published_at")
+        context["processes"] = open_first(ProcessPage.objects.child_of(self).live().public().with_schedule())
         return context
 
     def clean(self):

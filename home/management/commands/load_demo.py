@@ -9,6 +9,7 @@ from communes.demo import DEMO_CONVENTIONS_JSON, load_demo_conventions
 from communes.permissions import ensure_staff_group
 from communes.services import GRAND_NANCY_CSV, ensure_commune_space, read_communes_csv, register_commune
 from home.services import ensure_metropole_identity, ensure_portal
+from participation.demo import load_demo_processes
 
 METROPOLE_JSON = Path(__file__).resolve().parents[2] / "fixtures" / "metropole-grand-nancy.json"
 
@@ -40,10 +41,12 @@ class Command(BaseCommand):
 
         rows = read_communes_csv(communes)
         registered = [register_commune(facts) for facts in rows]
-        if not no_conventions:
-            load_demo_conventions(portal, conventions)
         if not no_legal_texts:
             load_demo_legal_texts()
+        if not no_conventions:
+            load_demo_conventions(portal, conventions)
+            if not no_legal_texts:
+                load_demo_processes()
         # Every commune gets its space; it goes online only with an active convention.
         created_spaces = sum(ensure_commune_space(commune, portal)[1] for commune, _created in registered)
 

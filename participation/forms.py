@@ -1,0 +1,85 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from charter.models import LegalTextVersion
+
+from .models import CONTRIBUTION_MAX_LENGTH, CONTRIBUTION_MIN_LENGTH, PSEUDONYM_MAX_LENGTH, Theme
+
+
+class HoneypotMixin(forms.Form):
+    # Hidden from people (CSS and aria-hidden); robots fill it in, and their request is quietly dropped.
+    website = forms.CharField(label=_("Ne pas remplir ce champ"), required=False)
+
+    @property
+    def is_from_a_robot(self):
+        return bool(self.cleaned_data.get("website"))
+
+
+class ContributionForm(HoneypotMixin, forms.Form):
+    pseudonym = forms.CharField(
+        label=_("Pseudonyme"),
+        max_length=PSEUDONYM_MAX_LENGTH,
+        help_text=_("Seul ce nom est publié avec votre contribution (%(max)s caractères au plus).")
+        % {"max": PSEUDONYM_MAX_LENGTH},
+    )
+    email = forms.EmailField(
+        label=_("Adresse électronique"),
+        help_text=_("Pour confirmer votre contribution et vous informer de sa suite. Elle n'est jamais publiée."),
+    )
+    text = forms.CharField(
+        label=_("Votre contribution"),
+        min_length=CONTRIBUTION_MIN_LENGTH,
+        max_length=CONTRIBUTION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("De %(min)s à %(max)s caractères. Une idée par contribution.")
+        % {"min": CONTRIBUTION_MIN_LENGTH, "max": CONTRIBUTION_MAX_LENGTH},
+    )
+    theme = forms.ModelChoiceField(
+        label=_("Thème (facultatif)"), queryset=Theme.objects.none(), required=False, empty_label=_("Aucun")
+    )
+    accept = forms.BooleanField(
+        label=_("J'ai lu et j'accepte la charte d'utilisation et les conditions générales d'utilisation."),
+        error_messages={"required": _("Pour contribuer, acceptez la charte et les conditions d'utilisation.")},
+    )
+    charter_version = forms.ModelChoiceField(queryset=LegalTextVersion.objects.all(), widget=forms.HiddenInput)
+    terms_version = forms.ModelChoiceField(queryset=LegalTextVersion.objects.all(), widget=forms.HiddenInput)
+
+    def __init__(self, *args, process, terms=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        themes = process.themes.all()
+        self.fields["theme"].queryset = themes if themes.exists() else Theme.objects.all()
+        if terms is not None and terms.available:
+            # The versions shown are the versions accepted: recorded with the contribution.
+            self.initial.update(charter_version=terms.charter.pk, terms_version=terms.terms.pk)
+        self.fields["charter_version"].error_messages["required"] = _(
+            "Rechargez la page pour afficher la charte en vigueur."
+        )
+
+
+class ReportForm(forms.Form):
+    rule_key = forms.ChoiceField(label=_("Règle de la charte non respectée"))
+
+    def __init__(self, *args, rules=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rule_key"].choices = [("", _("Choisissez une règle"))] + list(rules)
+
+
+class RegistrationForm(HoneypotMixin, forms.Form):
+    name = forms.CharField(label=_("Nom ou pseudonyme"), max_length=100)
+    email = forms.EmailField(label=_("Adresse électronique"), help_text=_("Pour confirmer votre inscription."))
+    needs = forms.CharField(
+        label=_("Besoins d'accessibilité (facultatif)"),
+        max_length=255,
+        required=False,
+        help_text=_("Par exemple : interprète en langue des signes, place accessible en fauteuil."),
+    )
+
+
+class AppealForm(forms.Form):
+    explanation = forms.CharField(
+        label=_("Pourquoi contestez-vous la décision ?"),
+        min_length=10,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("De 10 à 1 000 caractères. Une seule contestation est possible."),
+    )

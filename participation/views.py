@@ -1,0 +1,152 @@
+"""Citizens' side of the participation: thin views over the services."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_POST
+
+from charter.services import current_acceptance_terms, current_charter_rules
+
+from .forms import AppealForm, ContributionForm, RegistrationForm, ReportForm
+from .models import Contribution, EventRegistration, QuestionnairePage
+from .services import (
+    Refused,
+    check_rate_limit,
+    client_fingerprint,
+    confirm_contribution,
+    contribution_for_appeal,
+    file_appeal,
+    register_for_event,
+    report_contribution,
+    submit_contribution,
+)
+
+
+def fingerprint(request):
+    return client_fingerprint(request.META.get("REMOTE_ADDR", ""), request.headers.get("user-agent", ""))
+
+
+def process_context(process, request):
+    """What the process page shows: its state, published contributions (paginated) and its forms."""
+    published = (
+        Contribution.objects.published()
+        .filter(process=process)
+        .only("pk", "pseudonym", "text", "published_at", "theme__name")
+        .select_related("theme")
+        .order_by("-published_at")
+    )
+    contributions = Paginator(published, settings.CONTRIBUTIONS_PER_PAGE).get_page(request.GET.get("page"))
+    rules = current_charter_rules()
+    registrations = EventRegistration.objects.filter(process=process).count() if process.event_capacity else 0
+    return {
+        "contributions": contributions,
+        "report_form": ReportForm(rules=rules),
+        "contribution_form": ContributionForm(process=process, terms=current_acceptance_terms()),
+        "registration_form": RegistrationForm(),
+        "places_left": max((process.event_capacity or 0) - registrations, 0),
+        "questionnaires": QuestionnairePage.objects.live().public().child_of(process),
+    }
+
+
+def render_process(request, process, *, status=200, **overrides):
+    response = process.render(request, context_overrides=overrides)
+    response.status_code = status
+    return response
+
+
+def contribute(request, process):
+    if request.method != "POST":
+        return render_process(request, process)
+    form = ContributionForm(request.POST, process=process, terms=current_acceptance_terms())
+    if not form.is_valid():
+        return render_process(request, process, status=400, contribution_form=form, form_error=True)
+    if form.is_from_a_robot:
+        return render_process(request, process, contribution_sent=True)
+    try:
+        check_rate_limit("contribute", fingerprint(request))
+        submit_contribution(
+            process,
+            pseudonym=form.cleaned_data["pseudonym"],
+            email=form.cleaned_data["email"],
+            text=form.cleaned_data["text"],
+            theme=form.cleaned_data["theme"],
+            charter_version=form.cleaned_data["charter_version"],
+            terms_version=form.cleaned_data["terms_version"],
+        )
+    except Refused as refusal:
+        fresh = ContributionForm(request.POST, process=process, terms=current_acceptance_terms())
+        fresh.is_valid()
+        return render_process(request, process, status=400, contribution_form=fresh, refusal=refusal.message)
+    return render_process(request, process, contribution_sent=True)
+
+
+@require_POST
+def report(request, process, contribution_id):
+    contribution = get_object_or_404(Contribution, pk=contribution_id, process=process)
+    form = ReportForm(request.POST, rules=current_charter_rules())
+    try:
+        if not form.is_valid():
+            raise Refused(form.errors["rule_key"][0])
+        check_rate_limit("report", fingerprint(request))
+        report_contribution(contribution, rule_key=form.cleaned_data["rule_key"], reporter_hash=fingerprint(request))
+    except Refused as refusal:
+        return render_process(request, process, status=400, report_refusal=refusal.message)
+    return render_process(request, process, report_sent=True)
+
+
+def register(request, process):
+    if request.method != "POST":
+        return render_process(request, process)
+    form = RegistrationForm(request.POST)
+    if not form.is_valid():
+        return render_process(request, process, status=400, registration_form=form)
+    if form.is_from_a_robot:
+        return render_process(request, process, registration_sent=True)
+    try:
+        check_rate_limit("register", fingerprint(request))
+        register_for_event(
+            process, name=form.cleaned_data["name"], email=form.cleaned_data["email"], needs=form.cleaned_data["needs"]
+        )
+    except Refused as refusal:
+        return render_process(
+            request, process, status=400, registration_form=form, registration_refusal=refusal.message
+        )
+    return render_process(request, process, registration_sent=True)
+
+
+def confirm(request, token):
+    try:
+        contribution = confirm_contribution(token)
+    except Refused as refusal:
+        return TemplateResponse(
+            request, "participation/message.html", {"title": "Lien non valide", "message": refusal.message}, status=400
+        )
+    return TemplateResponse(
+        request, "participation/confirmed.html", {"contribution": contribution, "process": contribution.process}
+    )
+
+
+def appeal(request, token):
+    try:
+        contribution = contribution_for_appeal(token)
+    except Refused as refusal:
+        return TemplateResponse(
+            request, "participation/message.html", {"title": "Lien non valide", "message": refusal.message}, status=400
+        )
+    form = AppealForm(request.POST or None)
+    context = {"contribution": contribution, "form": form}
+    if request.method == "POST":
+        if not form.is_valid():
+            return TemplateResponse(request, "participation/appeal.html", context, status=400)
+        try:
+            check_rate_limit("appeal", fingerprint(request))
+            file_appeal(contribution, form.cleaned_data["explanation"])
+        except (Refused, ValidationError) as refusal:
+            context["refusal"] = getattr(refusal, "message", str(refusal))
+            return TemplateResponse(request, "participation/appeal.html", context, status=400)
+        context["appeal_sent"] = True
+    elif hasattr(contribution, "appeal"):
+        context["already_appealed"] = True
+    return TemplateResponse(request, "participation/appeal.html", context)

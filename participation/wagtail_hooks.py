@@ -1,0 +1,353 @@
+"""Moderation in the Wagtail admin: each commune's queue, decisions one by one and in bulk, appeals."""
+
+import django_filters
+from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_POST
+from wagtail import hooks
+from wagtail.admin import messages
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.ui.components import Component
+from wagtail.admin.ui.tables import Column
+from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import IndexView, InspectView, SnippetViewSet
+
+from charter.services import current_charter_rules
+
+from .models import AppealOutcome, Contribution, ContributionStatus, ProcessPage, Theme
+from .permissions import can_decide_appeal, can_moderate, moderated_commune_ids
+from .services import approve, decide_appeal, hide, reject, restore
+
+MODERATION_URLS = "wagtailsnippets_participation_contribution"
+
+
+class Queue:
+    AWAITING = "awaiting"
+    REPORTED = "reported"
+    APPEALED = "appealed"
+    DECIDED = "decided"
+
+    choices = [
+        (AWAITING, gettext_lazy("À modérer")),
+        (REPORTED, gettext_lazy("Signalées")),
+        (APPEALED, gettext_lazy("Contestations à examiner")),
+        (DECIDED, gettext_lazy("Décidées")),
+    ]
+
+
+def queue_filter(queue):
+    return {
+        Queue.AWAITING: Q(status=ContributionStatus.AWAITING_MODERATION),
+        Queue.REPORTED: Q(open_reports__gt=0) | Q(status=ContributionStatus.HIDDEN, decided_by__isnull=True),
+        Queue.APPEALED: Q(appeal__isnull=False, appeal__outcome=""),
+        Queue.DECIDED: Q(decided_by__isnull=False),
+    }[queue]
+
+
+def scoped_contributions(user):
+    """The contributions `user` may see and act on: their communes' only (Métropole staff: all)."""
+    return (
+        Contribution.objects.filter(commune_id__in=moderated_commune_ids(user))
+        .exclude(status=ContributionStatus.AWAITING_CONFIRMATION)
+        .select_related("process", "commune", "decided_by")
+        .annotate(open_reports=Count("reports", filter=Q(reports__resolved_at__isnull=True)))
+    )
+
+
+class ContributionFilterSet(WagtailFilterSet):
+    queue = django_filters.ChoiceFilter(label=gettext_lazy("File"), choices=Queue.choices, method="filter_queue")
+    process = django_filters.ModelChoiceFilter(
+        label=gettext_lazy("Démarche"), queryset=ProcessPage.objects.order_by("title")
+    )
+
+    class Meta:
+        model = Contribution
+        fields = ["status", "commune"]
+
+    def filter_queue(self, queryset, name, value):
+        return queryset.filter(queue_filter(value))
+
+
+class ContributionIndexView(IndexView):
+    def get_base_queryset(self):
+        return scoped_contributions(self.request.user).order_by("-created_at")
+
+
+class ContributionInspectView(InspectView):
+    def get_object(self, queryset=None):
+        # Another commune's contribution is not found, rather than shown.
+        return get_object_or_404(scoped_contributions(self.request.user), pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        contribution = self.object
+        appeal = getattr(contribution, "appeal", None)
+        context.update(
+            contribution=contribution,
+            rules=current_charter_rules(),
+            urls={
+                action: reverse("participation_moderate", args=[contribution.pk, action])
+                for action in ("approve", "reject", "hide", "restore")
+            },
+            appeal=appeal,
+            appeal_url=reverse("participation_decide_appeal", args=[contribution.pk]),
+            may_decide_appeal=appeal is not None
+            and not appeal.is_decided
+            and can_decide_appeal(self.request.user, appeal),
+            appeal_outcomes=AppealOutcome.choices,
+            reports=contribution.reports.order_by("-created_at"),
+        )
+        return context
+
+
+class ContributionViewSet(SnippetViewSet):
+    """Moderators see only their commune's contributions; the email is not shown (not needed to moderate)."""
+
+    model = Contribution
+    icon = "comment"
+    menu_label = gettext_lazy("Modération")
+    menu_order = 150
+    add_to_admin_menu = True
+    index_view_class = ContributionIndexView
+    inspect_view_class = ContributionInspectView
+    inspect_view_enabled = True
+    inspect_template_name = "participation/admin/contribution_inspect.html"
+    inspect_view_fields = [
+        "process",
+        "commune",
+        "pseudonym",
+        "theme",
+        "status",
+        "created_at",
+        "confirmed_at",
+        "published_at",
+        "decided_by",
+        "decided_at",
+        "rule_title",
+        "decision_reason",
+        "charter_version",
+        "terms_version",
+    ]
+    copy_view_enabled = False
+    list_display = [
+        Column("excerpt", label=gettext_lazy("Contribution"), accessor="excerpt"),
+        "process",
+        "commune",
+        "status",
+        Column("open_reports", label=gettext_lazy("Signalements")),
+        "created_at",
+    ]
+    filterset_class = ContributionFilterSet
+    search_fields = ["text", "pseudonym"]
+    search_backend_name = None
+    list_per_page = 50
+
+
+class ThemeViewSet(SnippetViewSet):
+    model = Theme
+    icon = "tag"
+    menu_label = gettext_lazy("Thèmes")
+    search_fields = ["name"]
+    search_backend_name = None
+
+
+register_snippet(ContributionViewSet)
+register_snippet(ThemeViewSet)
+
+
+# --- Decisions, one by one ----------------------------------------------------------------
+
+
+class DecisionForm(forms.Form):
+    rule_key = forms.ChoiceField(label=gettext_lazy("Règle de la charte"), required=False)
+    reason = forms.CharField(label=gettext_lazy("Explication pour l'auteur"), required=False, widget=forms.Textarea)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rule_key"].choices = [("", "—")] + current_charter_rules()
+
+
+def _contribution_for(user, pk):
+    contribution = get_object_or_404(scoped_contributions(user), pk=pk)
+    if not can_moderate(user, contribution):
+        raise PermissionDenied
+    return contribution
+
+
+DECISIONS = {
+    "approve": (lambda c, user, data: approve(c, user), gettext_lazy("Contribution publiée.")),
+    "restore": (lambda c, user, data: restore(c, user), gettext_lazy("Contribution publiée à nouveau.")),
+    "reject": (
+        lambda c, user, data: reject(c, user, rule_key=data["rule_key"], reason=data["reason"]),
+        gettext_lazy("Contribution refusée ; l'auteur est informé de la règle et peut contester une fois."),
+    ),
+    "hide": (
+        lambda c, user, data: hide(c, user, rule_key=data["rule_key"], reason=data["reason"]),
+        gettext_lazy("Contribution masquée ; l'auteur en est informé."),
+    ),
+}
+
+
+@require_POST
+def moderate(request, pk, action):
+    if action not in DECISIONS:
+        raise PermissionDenied
+    contribution = _contribution_for(request.user, pk)
+    form = DecisionForm(request.POST)
+    form.is_valid()
+    decide, success = DECISIONS[action]
+    try:
+        decide(contribution, request.user, form.cleaned_data)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, success)
+    return redirect(reverse(f"{MODERATION_URLS}:inspect", args=[contribution.pk]))
+
+
+@require_POST
+def decide_appeal_view(request, pk):
+    contribution = _contribution_for(request.user, pk)
+    appeal = getattr(contribution, "appeal", None)
+    if appeal is None or not can_decide_appeal(request.user, appeal):
+        raise PermissionDenied
+    try:
+        decide_appeal(
+            appeal, request.user, outcome=request.POST.get("outcome", ""), response=request.POST.get("response", "")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Réponse envoyée à l'auteur ; la décision est définitive."))
+    return redirect(reverse(f"{MODERATION_URLS}:inspect", args=[contribution.pk]))
+
+
+@hooks.register("register_admin_urls")
+def register_moderation_urls():
+    return [
+        path("moderation/<int:pk>/contestation/", decide_appeal_view, name="participation_decide_appeal"),
+        path("moderation/<int:pk>/<str:action>/", moderate, name="participation_moderate"),
+    ]
+
+
+# --- Decisions in bulk ----------------------------------------------------------------------
+
+
+class ModerationBulkAction(SnippetBulkAction):
+    models = [Contribution]
+    template_name = "participation/admin/bulk_decision.html"
+    form_class = DecisionForm
+    needs_rule = False
+
+    def check_perm(self, contribution):
+        return can_moderate(self.request.user, contribution)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs, needs_rule=self.needs_rule, action_label=self.display_name)
+
+    def form_valid(self, form):
+        if self.needs_rule and not (form.cleaned_data.get("rule_key") and form.cleaned_data.get("reason", "").strip()):
+            form.add_error("rule_key", _("Citez la règle de la charte et expliquez la décision à l'auteur."))
+            return self.form_invalid(form)
+        return super().form_valid(form)
+
+    @classmethod
+    def execute_action(cls, objects, self=None, **kwargs):
+        decide, _success = DECISIONS[cls.decision]
+        for contribution in objects:
+            decide(contribution, self.request.user, self.cleaned_form.cleaned_data)
+        return len(objects), 0
+
+    def get_success_message(self, num_parent_objects, num_child_objects):
+        return ngettext("%(count)d contribution traitée.", "%(count)d contributions traitées.", num_parent_objects) % {
+            "count": num_parent_objects
+        }
+
+
+class ApproveBulkAction(ModerationBulkAction):
+    display_name = gettext_lazy("Publier")
+    action_type = "approve"
+    aria_label = gettext_lazy("Publier les contributions sélectionnées")
+    decision = "approve"
+
+
+class RejectBulkAction(ModerationBulkAction):
+    display_name = gettext_lazy("Refuser")
+    action_type = "reject"
+    aria_label = gettext_lazy("Refuser les contributions sélectionnées")
+    decision = "reject"
+    needs_rule = True
+
+
+class HideBulkAction(ModerationBulkAction):
+    display_name = gettext_lazy("Masquer")
+    action_type = "hide"
+    aria_label = gettext_lazy("Masquer les contributions sélectionnées")
+    decision = "hide"
+    needs_rule = True
+
+
+class RestoreBulkAction(ModerationBulkAction):
+    display_name = gettext_lazy("Rétablir")
+    action_type = "restore"
+    aria_label = gettext_lazy("Publier à nouveau les contributions sélectionnées")
+    decision = "restore"
+
+
+for bulk_action in (ApproveBulkAction, RejectBulkAction, HideBulkAction, RestoreBulkAction):
+    hooks.register("register_bulk_action", bulk_action)
+
+
+# --- The dashboard: how many contributions await each moderator ------------------------------
+
+
+class ModerationPanel(Component):
+    name = "moderation"
+    order = 40
+    template_name = "participation/admin/moderation_panel.html"
+
+    def __init__(self, counts):
+        self.counts = counts
+
+    def get_context_data(self, parent_context):
+        list_url = reverse(f"{MODERATION_URLS}:list")
+        return {"queues": [(label, count, f"{list_url}?queue={key}") for key, label, count in self.counts]}
+
+
+@hooks.register("construct_homepage_panels")
+def add_moderation_panel(request, panels):
+    if not moderated_commune_ids(request.user) or not request.user.has_perm("participation.view_contribution"):
+        return
+    contributions = scoped_contributions(request.user)
+    counts = [
+        (Queue.AWAITING, _("Contributions à modérer"), contributions.filter(queue_filter(Queue.AWAITING)).count()),
+        (Queue.REPORTED, _("Contributions signalées"), contributions.filter(queue_filter(Queue.REPORTED)).count()),
+        (
+            Queue.APPEALED,
+            _("Contestations à examiner"),
+            contributions.filter(queue_filter(Queue.APPEALED)).exclude(appeal__original_moderator=request.user).count(),
+        ),
+    ]
+    panels.append(ModerationPanel(counts))
+
+
+@hooks.register("register_log_actions")
+def register_moderation_log_actions(actions):
+    for action, label in [
+        ("participation.contribution_confirmed", _("Contribution confirmée par son auteur")),
+        ("participation.contribution_approved", _("Contribution publiée")),
+        ("participation.contribution_rejected", _("Contribution refusée")),
+        ("participation.contribution_hidden", _("Contribution masquée")),
+        ("participation.contribution_hidden_by_reports", _("Contribution masquée après signalements")),
+        ("participation.contribution_restored", _("Contribution rétablie")),
+        ("participation.appeal_filed", _("Décision contestée par l'auteur")),
+        ("participation.appeal_upheld", _("Contestation : refus confirmé")),
+        ("participation.appeal_overturned", _("Contestation : contribution publiée")),
+    ]:
+        actions.register_action(action, label, label)
