@@ -4,14 +4,14 @@ import datetime
 
 import pytest
 from django.urls import reverse
-from django.utils.text import slugify
 from wagtail.models import Page, PageLogEntry, Revision
-from wagtail.test.utils.form_data import nested_form_data, streamfield
+from wagtail.test.utils.form_data import nested_form_data
 
 from communes.models import CommuneRole, Convention
 from communes.services import sync_conventions
 from participation.services import ensure_process
 from tests.conftest import commune_group
+from tests.participation.forms import process_form_data
 
 D = datetime.date
 CONVENTIONS = "wagtailsnippets_communes_convention"
@@ -154,10 +154,7 @@ def add_process_url(space):
 
 
 def process_form(title="Plan vélo", publish=True):
-    data = {"title": title, "slug": slugify(title), "summary": "Vos itinéraires.", "body": streamfield([])}
-    if publish:
-        data["action-publish"] = "publish"
-    return nested_form_data(data)
+    return nested_form_data(process_form_data(title, publish))
 
 
 def test_editor_creates_and_publishes_a_process_in_their_own_commune(client, essey, essey_editor):
