@@ -318,6 +318,8 @@ def reject(contribution, user, *, rule_key, reason):
 @transaction.atomic
 def hide(contribution, user, *, rule_key, reason):
     _require(can_moderate(user, contribution))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Expliquez à l'auteur pourquoi sa contribution est masquée.")})
     _decide(
         contribution,
         user,

@@ -199,11 +199,10 @@ def moderate(request, pk, action):
     if action not in DECISIONS:
         raise PermissionDenied
     contribution = _contribution_for(request.user, pk)
-    form = DecisionForm(request.POST)
-    form.is_valid()
+    data = {"rule_key": request.POST.get("rule_key", ""), "reason": request.POST.get("reason", "")}
     decide, success = DECISIONS[action]
     try:
-        decide(contribution, request.user, form.cleaned_data)
+        decide(contribution, request.user, data)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

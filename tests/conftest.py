@@ -1,10 +1,15 @@
+import datetime
+import json
+
 import psycopg
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.utils import timezone
 from wagtail.models import Site
 
+from charter.models import LegalTextKind, LegalTextVersion
 from communes.models import CommuneGroup, CommuneRole
 from communes.permissions import ensure_staff_group
 from communes.services import ensure_commune_space, register_commune
@@ -36,6 +41,12 @@ def pytest_configure(config):
         ).close()
     except psycopg.OperationalError:
         raise pytest.UsageError(f"No PostgreSQL answers at {host}:{port}: {START_POSTGRESQL_HINT}.") from None
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    # Rate limits and notification throttles live in the cache: each test starts afresh.
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -123,3 +134,39 @@ def essey_editor(make_user, commune_space):
 @pytest.fixture
 def staff_user(make_user, portal):
     return make_user("mission", ensure_staff_group(portal))
+
+
+def body(*paragraphs, rules=()):
+    blocks = [{"type": "paragraph", "value": f"<p>{text}</p>"} for text in paragraphs]
+    blocks += [{"type": "rule", "value": {"key": key, "title": title, "text": "<p>…</p>"}} for key, title in rules]
+    return json.dumps(blocks)
+
+
+@pytest.fixture
+def publish_text(db):
+    """Publish a version of a legal text, as staff would in the admin."""
+
+    def publish(kind, effective_on, text="Texte.", summary="", **fields):
+        if kind == LegalTextKind.ACCESSIBILITY:
+            fields.setdefault("accessibility_status", "partiellement")
+        version = LegalTextVersion(
+            kind=kind,
+            effective_on=effective_on
+            if isinstance(effective_on, datetime.date)
+            else datetime.date.fromisoformat(effective_on),
+            summary_of_changes=summary,
+            body=fields.pop("body", None) or body(text),
+            live=False,
+            **fields,
+        )
+        version.save()
+        version.save_revision().publish()
+        version.refresh_from_db()
+        return version
+
+    return publish
+
+
+@pytest.fixture
+def all_texts(publish_text):
+    return {kind: publish_text(kind, "2022-03-01", text=f"Texte : {kind.label}.") for kind in LegalTextKind}

@@ -152,7 +152,7 @@ def test_anonymous_visitors_are_refused_on_the_legal_texts(client, db):
 
 def test_staff_preview_a_draft_before_publishing(rf, portal, staff_user):
     from charter.models import LegalTextVersion as Version
-    from tests.charter.conftest import body
+    from tests.conftest import body
 
     draft = Version(kind=LegalTextKind.CHARTER, effective_on=D(2027, 1, 1), body=body("Projet de charte."), live=False)
     draft.save()

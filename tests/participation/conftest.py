@@ -1,0 +1,81 @@
+import datetime
+import re
+
+import pytest
+from django.core import mail
+
+from charter.models import LegalTextKind
+from communes.models import CommuneRole
+from participation.models import ProcessPhase
+from participation.services import ensure_process
+from tests.conftest import body, commune_group
+
+TODAY = datetime.date.today()
+
+
+@pytest.fixture
+def legal_texts(publish_text):
+    rules = [("respect", "Respecter les personnes"), ("publicite", "Pas de publicité ni de spam")]
+    return {
+        "charter": publish_text(LegalTextKind.CHARTER, "2022-03-01", body=body("Charte.", rules=rules)),
+        "terms": publish_text(LegalTextKind.TERMS, "2022-03-01"),
+    }
+
+
+def make_process(space, title="Nos cours d'école", *, starts=-7, ends=30, **fields):
+    phases = [
+        ProcessPhase(
+            title="Contributions",
+            starts_on=TODAY + datetime.timedelta(days=starts),
+            ends_on=TODAY + datetime.timedelta(days=ends),
+        )
+    ]
+    process, _ = ensure_process(space, title=title, summary="Vos idées pour la cour.", phases=phases, **fields)
+    return process
+
+
+@pytest.fixture
+def process(commune_space, legal_texts):
+    return make_process(commune_space)
+
+
+@pytest.fixture
+def moderators(make_user, commune_space):
+    group = commune_group(commune_space, CommuneRole.MODERATORS)
+    return make_user("moderatrice-essey", group), make_user("moderateur-essey", group)
+
+
+@pytest.fixture
+def nancy_moderator(make_user, make_space):
+    nancy = make_space("Nancy", slug="nancy", insee_code="54395")
+    return make_user("moderateur-nancy", commune_group(nancy, CommuneRole.MODERATORS))
+
+
+def contribution_data(process, **overrides):
+    from charter.services import current_acceptance_terms
+
+    terms = current_acceptance_terms()
+    data = {
+        "pseudonym": "Camille",
+        "email": "camille.secret@example.org",
+        "text": "Planter des arbres fruitiers le long du mur nord de la cour.",
+        "theme": "",
+        "accept": "on",
+        "charter_version": terms.charter.pk,
+        "terms_version": terms.terms.pk,
+        "website": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def submit(client, process, **overrides):
+    return client.post(process.url + "contribuer/", contribution_data(process, **overrides))
+
+
+def link_in_last_email(pattern):
+    return re.search(rf"https?://\S+{pattern}\S+/", mail.outbox[-1].body).group(0)
+
+
+def path_of(url):
+    return "/" + url.split("/", 3)[3]
