@@ -25,6 +25,7 @@ class ContributionForm(HoneypotMixin, forms.Form):
     email = forms.EmailField(
         label=_("Adresse électronique"),
         help_text=_("Pour confirmer votre contribution et vous informer de sa suite. Elle n'est jamais publiée."),
+        error_messages={"invalid": _("Saisissez une adresse électronique valide, par exemple nom@exemple.fr.")},
     )
     text = forms.CharField(
         label=_("Votre contribution"),

@@ -1,0 +1,318 @@
+"""What citizens see and may do on a process page, and every refusal with its French message."""
+
+import datetime
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from charter.models import LegalTextKind
+from participation.models import Contribution, ContributionStatus, EventRegistration, Report
+from tests.participation.conftest import TODAY, contribution_data, link_in_last_email, make_process, path_of, submit
+
+
+def make_contribution(process, status, text, **fields):
+    from charter.services import current_acceptance_terms
+
+    terms = current_acceptance_terms()
+    return Contribution.objects.create(
+        process=process,
+        commune_id=process.get_parent().specific.commune_id,
+        pseudonym=fields.pop("pseudonym", "Pseudo"),
+        email=fields.pop("email", "auteur@example.org"),
+        text=text,
+        charter_version=terms.charter,
+        terms_version=terms.terms,
+        status=status,
+        published_at=datetime.datetime.now(datetime.UTC) if status == ContributionStatus.PUBLISHED else None,
+        **fields,
+    )
+
+
+def test_only_published_contributions_appear_publicly(client, process):
+    for status in ContributionStatus:
+        make_contribution(process, status, f"Texte de la contribution {status.value}.")
+
+    html = client.get(process.url).content.decode()
+
+    assert "Texte de la contribution published." in html
+    for status in ("unconfirmed", "pending", "rejected", "hidden"):
+        assert f"Texte de la contribution {status}." not in html
+    assert "auteur@example.org" not in html
+
+
+def test_a_contribution_with_a_script_shows_as_text(client, process):
+    make_contribution(process, ContributionStatus.PUBLISHED, "<script>alert('xss')</script> Mon idée.")
+
+    html = client.get(process.url).content.decode()
+
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert" in html
+
+
+def test_a_submission_that_accepted_the_old_cgu_is_refused(client, process, publish_text):
+    form_data = contribution_data(process)
+    publish_text(LegalTextKind.TERMS, TODAY.isoformat(), summary="Nouvelle version.")
+
+    response = client.post(process.url + "contribuer/", form_data)
+
+    assert response.status_code == 400
+    assert "ont été mises à jour" in response.content.decode()
+    assert "acceptez-la pour contribuer" in response.content.decode()
+    assert not Contribution.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"text": "x" * 2001}, "2000 caractères"),
+        ({"text": "Court"}, "au moins 10 caractères"),
+        ({"accept": ""}, "acceptez la charte et les conditions"),
+        ({"email": "pas-une-adresse"}, "adresse électronique valide"),
+        ({"pseudonym": ""}, "obligatoire"),
+    ],
+)
+def test_bad_input_is_refused_with_a_french_message_and_nothing_stored(client, process, overrides, message):
+    response = submit(client, process, **overrides)
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert message in html
+    assert "corrigez les champs signalés" in html
+    assert not Contribution.objects.exists()
+    assert not mail.outbox
+
+
+def test_a_closed_process_refuses_contributions(client, commune_space, legal_texts):
+    closed = make_process(commune_space, "Ancienne consultation", starts=-60, ends=-1)
+
+    response = submit(client, closed)
+
+    assert response.status_code == 400
+    assert "Cette démarche est terminée" in response.content.decode()
+    assert not Contribution.objects.exists()
+
+
+def test_an_upcoming_process_refuses_contributions(client, commune_space, legal_texts):
+    upcoming = make_process(commune_space, "Budget participatif", starts=10, ends=60)
+
+    response = submit(client, upcoming)
+
+    assert response.status_code == 400
+    assert "pas encore ouverte" in response.content.decode()
+    assert not Contribution.objects.exists()
+
+
+def test_a_process_of_an_inactive_commune_refuses_contributions(client, process):
+    convention = process.get_parent().specific.commune.conventions.get()
+    convention.revocation_decided_on = TODAY
+    convention.save()
+
+    response = submit(client, process)
+
+    assert response.status_code == 404
+    assert not Contribution.objects.exists()
+
+
+def test_the_confirmation_link_is_refused_once_the_commune_is_inactive(client, process):
+    submit(client, process)
+    link = path_of(link_in_last_email("/participation/confirmer/"))
+    convention = process.get_parent().specific.commune.conventions.get()
+    convention.revocation_decided_on = TODAY
+    convention.save()
+
+    response = client.get(link)
+
+    assert response.status_code == 400
+    assert "ne participe plus" in response.content.decode()
+    assert Contribution.objects.get().status == ContributionStatus.AWAITING_CONFIRMATION
+
+
+def test_tampered_or_expired_confirmation_links_are_refused(client, process, settings):
+    submit(client, process)
+    link = path_of(link_in_last_email("/participation/confirmer/"))
+
+    tampered = client.get(link[:-3] + "xx/")
+    settings.CONTRIBUTION_CONFIRMATION_HOURS = -1
+    expired = client.get(link)
+
+    assert tampered.status_code == 400 and "pas valide" in tampered.content.decode()
+    assert expired.status_code == 400 and "a expiré" in expired.content.decode()
+    assert Contribution.objects.get().status == ContributionStatus.AWAITING_CONFIRMATION
+
+
+def test_the_rate_limit_stops_a_flood_of_submissions(client, process, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "contribute": (2, 600)}
+
+    responses = [submit(client, process, text=f"Idée numéro {n} pour la cour de l'école.") for n in range(3)]
+
+    assert [r.status_code for r in responses] == [200, 200, 400]
+    assert "trop de demandes" in responses[2].content.decode()
+    assert Contribution.objects.count() == 2
+
+
+def test_a_duplicate_submission_is_refused(client, process):
+    submit(client, process)
+
+    response = submit(client, process)
+
+    assert response.status_code == 400
+    assert "déjà envoyé cette contribution" in response.content.decode()
+    assert Contribution.objects.count() == 1
+
+
+def test_a_robot_filling_the_honeypot_stores_nothing(client, process):
+    response = submit(client, process, website="http://spam.example")
+
+    assert response.status_code == 200
+    assert not Contribution.objects.exists()
+    assert not mail.outbox
+
+
+def test_moderators_get_at_most_one_email_per_process_per_hour(client, process, moderators):
+    for n in range(3):
+        submit(client, process, text=f"Idée numéro {n} pour la cour de l'école.", email=f"auteur{n}@example.org")
+        client.get(path_of(link_in_last_email("/participation/confirmer/")))
+
+    to_moderators = [m for m in mail.outbox if moderators[0].email in m.to]
+    assert len(to_moderators) == 1
+
+
+def test_reports_past_the_threshold_hide_the_contribution_until_a_moderator_decides(client, process, settings):
+    settings.REPORT_THRESHOLD = 2
+    contribution = make_contribution(process, ContributionStatus.PUBLISHED, "Une idée signalée par des visiteurs.")
+    url = process.url + f"contributions/{contribution.pk}/signaler/"
+
+    first = client.post(url, {"rule_key": "respect"}, REMOTE_ADDR="192.0.2.1")
+    again = client.post(url, {"rule_key": "respect"}, REMOTE_ADDR="192.0.2.1")
+    contribution.refresh_from_db()
+    assert contribution.status == ContributionStatus.PUBLISHED, "the same visitor counts once"
+    second = client.post(url, {"rule_key": "publicite"}, REMOTE_ADDR="192.0.2.2")
+
+    assert "signalement est enregistré" in first.content.decode()
+    assert "déjà signalé" in again.content.decode()
+    assert second.status_code == 200
+    contribution.refresh_from_db()
+    assert contribution.status == ContributionStatus.HIDDEN
+    assert "Une idée signalée" not in client.get(process.url).content.decode()
+    assert Report.objects.filter(contribution=contribution).count() == 2
+    assert not Report.objects.filter(reporter_hash__contains="192.0.2").exists(), "no address stored"
+
+
+def test_a_report_must_cite_a_rule_of_the_charter(client, process):
+    contribution = make_contribution(process, ContributionStatus.PUBLISHED, "Une idée parfaitement correcte.")
+
+    response = client.post(process.url + f"contributions/{contribution.pk}/signaler/", {"rule_key": "invented"})
+
+    assert response.status_code == 400
+    assert not Report.objects.exists()
+
+
+def test_the_process_page_query_count_does_not_grow_with_contributions(client, process):
+    for n in range(3):
+        make_contribution(process, ContributionStatus.PUBLISHED, f"Contribution publiée numéro {n}.")
+    client.get(process.url)
+
+    def queries():
+        with CaptureQueriesContext(connection) as context:
+            assert client.get(process.url).status_code == 200
+        return len(context.captured_queries)
+
+    with_three = queries()
+    for n in range(3, 40):
+        make_contribution(process, ContributionStatus.PUBLISHED, f"Contribution publiée numéro {n}.")
+
+    assert queries() == with_three
+    html = client.get(process.url).content.decode()
+    assert html.count('class="contribution"') == 10, "paginated"
+    assert "Page 1 sur 4" in html
+
+
+def test_the_commune_space_lists_open_processes_first(client, commune_space, legal_texts):
+    make_process(commune_space, "Démarche terminée", starts=-60, ends=-30)
+    make_process(commune_space, "Démarche à venir", starts=10, ends=40)
+    make_process(commune_space, "Démarche ouverte", starts=-5, ends=20)
+
+    html = client.get("/essey-les-nancy/").content.decode()
+
+    assert html.index("Démarche ouverte") < html.index("Démarche à venir") < html.index("Démarche terminée")
+
+
+def test_the_home_page_lists_open_processes_of_active_communes_only(client, process, make_space, legal_texts):
+    ludres = make_space("Ludres", slug="ludres", active=False)
+    make_process(ludres, "Démarche de Ludres")
+    make_process(process.get_parent().specific, "Démarche terminée", starts=-60, ends=-30)
+
+    html = client.get("/").content.decode()
+
+    assert "Nos cours d&#x27;école" in html
+    assert "Démarche de Ludres" not in html
+    assert "Démarche terminée" not in html
+
+
+# --- Audience (Art. 7): internal processes ---------------------------------------------------
+
+
+@pytest.fixture
+def internal_process(commune_space, legal_texts):
+    return make_process(commune_space, "Télétravail des agents", audience="agents")
+
+
+def test_an_internal_process_is_restricted_to_the_communes_agents(client, internal_process, make_user):
+    from communes.models import CommuneRole
+    from tests.conftest import commune_group
+
+    anonymous = client.get(internal_process.url)
+    assert anonymous.status_code == 302 and "/connexion/" in anonymous.url
+
+    client.force_login(make_user("citoyen"))
+    assert client.get(internal_process.url).status_code in (302, 403)
+
+    client.force_login(
+        make_user("agent-essey", commune_group(internal_process.get_parent().specific, CommuneRole.AGENTS))
+    )
+    assert client.get(internal_process.url).status_code == 200
+
+
+def test_an_internal_process_never_appears_in_public_listings(client, internal_process):
+    for url in ("/", "/essey-les-nancy/", "/recherche/?q=T%C3%A9l%C3%A9travail"):
+        assert "Télétravail des agents" not in client.get(url).content.decode(), url
+
+
+def test_agents_sign_in_on_a_french_page(client, db):
+    response = client.get(reverse("connexion"))
+
+    assert response.status_code == 200
+    assert "Connexion des agents" in response.content.decode()
+
+
+# --- Events and questionnaires -----------------------------------------------------------------
+
+
+def test_registration_for_a_meeting_stops_at_capacity(client, commune_space, legal_texts):
+    import zoneinfo
+
+    starts_at = datetime.datetime.combine(
+        TODAY + datetime.timedelta(days=20), datetime.time(18), zoneinfo.ZoneInfo("Europe/Paris")
+    )
+    meeting = make_process(
+        commune_space,
+        "Réunion publique",
+        accepts_contributions=False,
+        event_starts_at=starts_at,
+        event_place="Salle des fêtes",
+        event_accessibility="Accessible en fauteuil roulant.",
+        event_capacity=1,
+    )
+    url = meeting.url + "inscription/"
+
+    first = client.post(url, {"name": "Alex", "email": "alex@example.org", "needs": "", "website": ""})
+    full = client.post(url, {"name": "Sam", "email": "sam@example.org", "needs": "", "website": ""})
+
+    assert "inscription est enregistrée" in first.content.decode()
+    assert full.status_code == 400
+    assert EventRegistration.objects.count() == 1
+    page = client.get(meeting.url).content.decode()
+    assert "Accessible en fauteuil roulant." in page and "La rencontre est complète." in page
