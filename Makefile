@@ -14,6 +14,10 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/participation
 # `make run` behaves like production (DEBUG off: French error pages) but serves its own media.
 RUN_ENV := DEBUG=$${DEBUG:-0} SERVE_MEDIA=1 ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost}
 
+# A random key kept out of git for local runs and tests (production sets SECRET_KEY itself).
+SECRET_KEY_FILE := .secret_key
+export SECRET_KEY ?= $(shell test -s $(SECRET_KEY_FILE) || python3 -c 'import secrets; print(secrets.token_urlsafe(50))' > $(SECRET_KEY_FILE); cat $(SECRET_KEY_FILE))
+
 .PHONY: help install install-test run test lint format check lock clean
 
 help:
@@ -44,9 +48,9 @@ staticfiles/staticfiles.json: $(VENV)/.installed $(STATIC_SOURCES)
 	@touch $@
 
 run: install staticfiles/staticfiles.json
-	$(BIN)/python manage.py migrate --noinput --verbosity 0
-	$(BIN)/python manage.py load_demo
-	@$(BIN)/python manage.py demo_admin
+	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput --verbosity 0
+	$(RUN_ENV) $(BIN)/python manage.py load_demo
+	@$(RUN_ENV) $(BIN)/python manage.py demo_admin --url http://$(HOST):$(PORT)/admin/
 	@echo "Site: http://$(HOST):$(PORT)/   (Ctrl+C to stop)"
 	$(RUN_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
@@ -62,11 +66,11 @@ format: install-test
 	$(BIN)/ruff format .
 
 check: install
-	$(BIN)/python manage.py check
+	$(BIN)/python manage.py check --fail-level WARNING
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 lock: install-test
 	$(PIP) freeze --exclude-editable | grep -v '^-e ' > $(LOCK)
 
 clean:
-	rm -rf $(VENV) staticfiles
+	rm -rf $(VENV) staticfiles $(SECRET_KEY_FILE)

@@ -53,24 +53,24 @@ def read_communes_csv(path=GRAND_NANCY_CSV):
 
 
 def register_commune(facts):
-    """Create or update the commune known by its INSEE code; returns (commune, created)."""
-    commune = Commune.objects.filter(insee_code=facts.insee_code).first() or Commune(insee_code=facts.insee_code)
-    created = commune.pk is None
-    values = {
-        "name": facts.name,
-        "postal_codes": facts.postal_codes,
-        "population": facts.population,
-        "population_year": facts.population_year,
-    }
-    if created:
-        values["slug"] = facts.slug
-    changed = created or any(getattr(commune, field) != value for field, value in values.items())
-    if changed:
-        for field, value in values.items():
-            setattr(commune, field, value)
-        commune.full_clean()
-        commune.save()
-    return commune, created
+    """The commune known by its INSEE code, created from `facts` if missing; returns (commune, created).
+
+    An existing commune is left as it is: what staff changed in the admin wins over the file.
+    """
+    commune = Commune.objects.filter(insee_code=facts.insee_code).first()
+    if commune is not None:
+        return commune, False
+    commune = Commune(
+        insee_code=facts.insee_code,
+        slug=facts.slug,
+        name=facts.name,
+        postal_codes=facts.postal_codes,
+        population=facts.population,
+        population_year=facts.population_year,
+    )
+    commune.full_clean()
+    commune.save()
+    return commune, True
 
 
 @transaction.atomic

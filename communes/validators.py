@@ -11,9 +11,11 @@ INSEE_CODE_PATTERN = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
 POSTAL_CODE_PATTERN = re.compile(r"^\d{5}$")
 HEX_COLOUR_PATTERN = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
-# WCAG 2.1 AA (RGAA 3.2) for normal text: white text on the brand colour, or
-# the brand colour as text on white, both need this ratio.
+# WCAG 2.1 AA (RGAA 3.2) for normal text: white text on the brand colour, and
+# the brand colour as text on the site's backgrounds (white and the pale
+# banner grey of static/css/site.css), all need this ratio.
 MINIMUM_CONTRAST_RATIO = 4.5
+BACKGROUNDS = ("#FFFFFF", "#F3F5F8")
 
 
 def validate_insee_code(value):
@@ -75,11 +77,11 @@ def validate_brand_colour(value):
             _("Saisissez une couleur au format hexadécimal, par exemple #1D4F91."),
             code="invalid_colour",
         )
-    ratio = contrast_ratio(value, "#FFFFFF")
+    ratio = min(contrast_ratio(value, background) for background in BACKGROUNDS)
     if ratio < MINIMUM_CONTRAST_RATIO:
         raise ValidationError(
             _(
-                "La couleur %(value)s est trop claire : son contraste avec le blanc est de %(ratio)s:1, "
+                "La couleur %(value)s est trop claire : son contraste avec le fond des pages est de %(ratio)s:1, "
                 "il faut au moins %(minimum)s:1 pour que les textes restent lisibles (RGAA 3.2). "
                 "Choisissez une teinte plus foncée."
             ),

@@ -45,8 +45,14 @@ def env_int(name, default):
 
 DEBUG = env_bool("DEBUG", default=False)
 
-# The fallback key is only good for a laptop; `manage.py check --deploy` flags it.
-SECRET_KEY = os.environ.get("SECRET_KEY") or "django-insecure-local-only-set-SECRET_KEY-in-production"
+# Signed links (confirmations, appeals) and sessions depend on it: never a key from the repository.
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set (the Makefile keeps a random one in .secret_key for local runs)."
+        )
+    SECRET_KEY = "django-insecure-debug-only"
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")

@@ -39,8 +39,11 @@ def pytest_configure(config):
             dbname="postgres",
             connect_timeout=3,
         ).close()
-    except psycopg.OperationalError:
-        raise pytest.UsageError(f"No PostgreSQL answers at {host}:{port}: {START_POSTGRESQL_HINT}.") from None
+    except psycopg.OperationalError as error:
+        reason = " ".join(str(error).split())
+        raise pytest.UsageError(
+            f"Cannot reach PostgreSQL at {host}:{port} ({reason}): {START_POSTGRESQL_HINT}."
+        ) from None
 
 
 @pytest.fixture(autouse=True)

@@ -50,14 +50,13 @@ class CommuneSpaceQuerySet(PageQuerySet):
     def listed(self, day=None):
         """Commune spaces a visitor may see in any listing: live, public, and with an active convention.
 
-        Every listing (home page, search, sitemap, feeds, API) starts here.
+        Like every other listing (processes, search, sitemap, feeds, API), it goes through the one gate
+        for page querysets, `communes.gate.without_inactive_communes`.
         """
-        from ..gate import active_commune_ids
+        from ..gate import without_inactive_communes
 
         return (
-            self.live()
-            .public()
-            .filter(commune_id__in=active_commune_ids(day))
+            without_inactive_communes(self.live().public(), day)
             .select_related("commune", "commune__logo")
             .order_by("title")
         )

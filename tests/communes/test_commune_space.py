@@ -48,7 +48,8 @@ def test_staff_creates_a_commune_space_at_the_commune_address(admin_client, port
     commune = CommuneFactory(name="Pulnoy", insee_code="54439", slug="pulnoy")
     ConventionFactory(commune=commune)
 
-    response = admin_client.post(add_space_url(portal), space_form(commune, slug="une-autre-adresse"))
+    # A title that would give another slug: the space still lives at the commune's address.
+    response = admin_client.post(add_space_url(portal), space_form(commune, title="Ville de Pulnoy"))
 
     assert response.status_code == 302
     space = CommuneSpacePage.objects.get(commune=commune)

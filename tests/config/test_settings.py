@@ -56,7 +56,7 @@ def load_settings(**environment):
 
 
 def test_defaults_run_on_a_bare_laptop_in_french():
-    loaded = load_settings()
+    loaded = load_settings(SECRET_KEY="a-key-for-this-test")
 
     assert loaded["engine"] == "django.db.backends.sqlite3"
     assert loaded["name"].endswith("db.sqlite3")
@@ -98,6 +98,15 @@ def test_environment_configures_database_secret_hosts_cache_and_email():
     assert loaded["session_cookie_secure"] is True
 
 
+def test_a_missing_secret_key_stops_start_up_unless_debugging():
+    refused = run_settings()
+    debugging = load_settings(DEBUG="1")
+
+    assert refused.returncode != 0
+    assert "SECRET_KEY must be set" in refused.stderr
+    assert debugging["secret_key"].startswith("django-insecure")
+
+
 def test_malformed_boolean_stops_start_up_with_a_clear_message():
     completed = run_settings(DEBUG="peut-être")
 
@@ -106,7 +115,7 @@ def test_malformed_boolean_stops_start_up_with_a_clear_message():
 
 
 def test_unknown_cache_url_stops_start_up_with_a_clear_message():
-    completed = run_settings(CACHE_URL="memcached://cache:11211")
+    completed = run_settings(CACHE_URL="memcached://cache:11211", SECRET_KEY="k")
 
     assert completed.returncode != 0
     assert "CACHE_URL must start with redis://" in completed.stderr

@@ -1,6 +1,7 @@
 import datetime
 import re
 
+import pytest
 from bs4 import BeautifulSoup
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import Group
@@ -147,10 +148,23 @@ def test_load_demo_keeps_what_staff_changed_in_the_admin(db):
     metropole = MetropoleSettings.objects.get()
     metropole.name = "Métropole renommée"
     metropole.save()
+    Commune.objects.filter(insee_code="54395").update(name="Nancy (ville-centre)", population=105000)
 
     call_command("load_demo")
 
     assert MetropoleSettings.objects.get().name == "Métropole renommée"
+    nancy = Commune.objects.get(insee_code="54395")
+    assert (nancy.name, nancy.population) == ("Nancy (ville-centre)", 105000)
+
+
+def test_demo_admin_refuses_to_reset_accounts_on_a_shared_database(db, settings):
+    from django.core.management.base import CommandError
+
+    settings.DEBUG = False  # the tests run on PostgreSQL: a "shared" database
+
+    with pytest.raises(CommandError, match="refused on this database"):
+        call_command("demo_admin")
+    assert not get_user_model().objects.filter(username="admin").exists()
 
 
 def test_demo_site_serves_each_commune_space(client, db):
@@ -163,9 +177,9 @@ def test_demo_site_serves_each_commune_space(client, db):
 
 
 def test_demo_admin_prints_a_login_that_works_and_resets_it_on_each_run(db, capsys):
-    call_command("demo_admin")
+    call_command("demo_admin", "--force")
     first_password = re.search(r"password: (\S+)", capsys.readouterr().out).group(1)
-    call_command("demo_admin")
+    call_command("demo_admin", "--force")
     second_password = re.search(r"password: (\S+)", capsys.readouterr().out).group(1)
 
     assert get_user_model().objects.filter(username="admin").count() == 1
@@ -176,7 +190,7 @@ def test_demo_admin_prints_a_login_that_works_and_resets_it_on_each_run(db, caps
 
 def test_demo_admin_also_resets_an_editor_of_essey(db, capsys):
     call_command("load_demo")
-    call_command("demo_admin")
+    call_command("demo_admin", "--force")
     password = re.search(r"password: (\S+)", capsys.readouterr().out).group(1)
 
     editor = authenticate(username="editeur.essey", password=password)

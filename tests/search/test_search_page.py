@@ -64,3 +64,15 @@ def test_search_leaves_out_the_pages_of_a_commune_whose_convention_ended(client,
 
     assert "maxeville" not in html
     assert "0 résultat" in html
+
+
+def test_search_never_returns_pages_restricted_to_some_visitors(client, make_space):
+    from wagtail.models import PageViewRestriction
+
+    space = make_space("Secretville")
+    PageViewRestriction.objects.create(page=space, restriction_type=PageViewRestriction.LOGIN)
+
+    html = client.get("/recherche/", {"q": "Secretville"}).content.decode()
+
+    assert 'href="/secretville/"' not in html
+    assert "0 résultat" in html

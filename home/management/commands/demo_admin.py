@@ -1,8 +1,10 @@
 import os
 import secrets
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from communes.models import CommuneGroup, CommuneRole
 
@@ -19,7 +21,17 @@ class Command(BaseCommand):
         "For a laptop demo only, never on a public server."
     )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument("--url", default="http://127.0.0.1:8000/admin/", help="Admin address to print.")
+        parser.add_argument("--force", action="store_true", help="Reset the accounts on a shared database too.")
+
+    def handle(self, *args, url, force, **options):
+        on_laptop = settings.DEBUG or connection.vendor == "sqlite"
+        if not (on_laptop or force):
+            raise CommandError(
+                "demo_admin resets the 'admin' superuser: refused on this database (not SQLite, DEBUG off). "
+                "Pass --force if this really is a demo."
+            )
         password = os.environ.get("DEMO_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
         admin = self.reset_user(DEMO_ADMIN_USERNAME, password)
         admin.is_staff = admin.is_superuser = True
