@@ -122,6 +122,30 @@ def test_load_demo_publishes_the_five_legal_texts_and_a_second_cgu(client, db):
     assert 'href="/cgu/versions/1/"' in history and 'href="/cgu/versions/2/"' in history
 
 
+def test_load_demo_gives_processes_of_each_kind_and_contributions_in_each_state(client, db):
+    from participation.models import Contribution, ContributionStatus, ProcessState, Report
+
+    call_command("load_demo")
+
+    processes = list(ProcessPage.objects.live().with_schedule())
+    states = {process.state for process in processes}
+    assert {ProcessState.OPEN, ProcessState.UPCOMING, ProcessState.CLOSED} <= states
+    essey_idea_call = ProcessPage.objects.get(slug="imaginons-ensemble-nos-cours-decole")
+    assert essey_idea_call.state == ProcessState.OPEN and essey_idea_call.accepts_contributions
+    assert any(process.is_internal for process in processes)
+    assert any(process.has_event for process in processes)
+    statuses = set(Contribution.objects.values_list("status", flat=True))
+    assert {
+        ContributionStatus.PUBLISHED,
+        ContributionStatus.AWAITING_MODERATION,
+        ContributionStatus.REJECTED,
+    } <= statuses
+    assert Report.objects.exists()
+    html = client.get(essey_idea_call.url).content.decode()
+    assert "Maman de CE1" in html
+    assert not re.search(r"contributeur\d+-\d+@example\.org", html), "demo emails stay private"
+
+
 def test_admin_shows_the_pipeline_of_the_demo_communes(admin_client, db):
     call_command("load_demo")
 

@@ -316,3 +316,30 @@ def test_registration_for_a_meeting_stops_at_capacity(client, commune_space, leg
     assert EventRegistration.objects.count() == 1
     page = client.get(meeting.url).content.decode()
     assert "Accessible en fauteuil roulant." in page and "La rencontre est complète." in page
+
+
+def test_a_questionnaire_records_answers_with_wagtail_forms(client, process):
+    from wagtail.contrib.forms.models import FormSubmission
+
+    from participation.demo import add_questionnaire
+
+    add_questionnaire(
+        process,
+        {
+            "title": "Votre usage de la cour",
+            "fields": [
+                {"label": "Votre classe", "field_type": "singleline", "required": True},
+                {"label": "Ce qui manque", "field_type": "multiline", "required": False},
+            ],
+        },
+    )
+    url = process.url + "votre-usage-de-la-cour/"
+
+    assert 'href="' + url + '"' in client.get(process.url).content.decode()
+    empty = client.post(url, {"votre_classe": ""})
+    assert not FormSubmission.objects.exists()
+    answered = client.post(url, {"votre_classe": "CM1", "ce_qui_manque": "De l'ombre."})
+
+    assert empty.status_code == 200
+    assert "Merci, vos réponses sont enregistrées." in answered.content.decode()
+    assert FormSubmission.objects.get().get_data()["votre_classe"] == "CM1"
