@@ -272,3 +272,6 @@ RATE_LIMITS = {
     "appeal": (5, 3600),
 }
 CONTRIBUTIONS_PER_PAGE = 10
+# How many reverse proxies (load balancer, TLS terminator) stand before the app servers: the client's
+# address for rate limits is then read from X-Forwarded-For. 0: use the connection's address.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)

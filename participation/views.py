@@ -24,8 +24,17 @@ from .services import (
 )
 
 
+def client_address(request):
+    """The client's address; behind TRUSTED_PROXY_COUNT proxies, read from X-Forwarded-For."""
+    proxies = settings.TRUSTED_PROXY_COUNT
+    forwarded = [part.strip() for part in request.headers.get("x-forwarded-for", "").split(",") if part.strip()]
+    if proxies and len(forwarded) >= proxies:
+        return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR", "")
+
+
 def fingerprint(request):
-    return client_fingerprint(request.META.get("REMOTE_ADDR", ""), request.headers.get("user-agent", ""))
+    return client_fingerprint(client_address(request), request.headers.get("user-agent", ""))
 
 
 def process_context(process, request):

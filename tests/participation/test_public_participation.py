@@ -343,3 +343,18 @@ def test_a_questionnaire_records_answers_with_wagtail_forms(client, process):
     assert empty.status_code == 200
     assert "Merci, vos réponses sont enregistrées." in answered.content.decode()
     assert FormSubmission.objects.get().get_data()["votre_classe"] == "CM1"
+
+
+def test_behind_a_proxy_the_rate_limit_counts_each_client(client, process, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "contribute": (1, 600)}
+    settings.TRUSTED_PROXY_COUNT = 1
+
+    first = client.post(process.url + "contribuer/", contribution_data(process), HTTP_X_FORWARDED_FOR="198.51.100.1")
+    other_client = client.post(
+        process.url + "contribuer/",
+        contribution_data(process, email="autre@example.org", text="Une autre idée pour la cour."),
+        HTTP_X_FORWARDED_FOR="198.51.100.2",
+    )
+
+    assert (first.status_code, other_client.status_code) == (200, 200)
+    assert Contribution.objects.count() == 2
