@@ -13,7 +13,7 @@ from wagtail import hooks
 from wagtail.admin import messages
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.components import Component
-from wagtail.admin.ui.tables import Column
+from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import IndexView, InspectView, SnippetViewSet
@@ -136,7 +136,13 @@ class ContributionViewSet(SnippetViewSet):
     ]
     copy_view_enabled = False
     list_display = [
-        Column("excerpt", label=gettext_lazy("Contribution"), accessor="excerpt"),
+        # Moderators have no edit view: the row opens the full text and the decision forms.
+        TitleColumn(
+            "excerpt",
+            label=gettext_lazy("Contribution"),
+            accessor="excerpt",
+            get_url=lambda contribution: reverse(f"{MODERATION_URLS}:inspect", args=[contribution.pk]),
+        ),
         "process",
         "commune",
         "status",

@@ -31,6 +31,9 @@ def test_the_whole_journey_from_submission_to_publication(client, process, moder
     client.force_login(moderator)
     listing = client.get(reverse(f"{MODERATION}:list"), {"queue": "awaiting"}).content.decode()
     assert "Planter des arbres" in listing
+    inspect_url = reverse(f"{MODERATION}:inspect", args=[contribution.pk])
+    assert f'href="{inspect_url}"' in listing, "the row opens the full text"
+    assert "Planter des arbres fruitiers le long du mur nord" in client.get(inspect_url).content.decode()
     response = client.post(reverse("participation_moderate", args=[contribution.pk, "approve"]))
     assert response.status_code == 302
     client.logout()
