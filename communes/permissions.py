@@ -43,7 +43,14 @@ STAFF_MODEL_PERMISSIONS = {
     ],
     "home": ["change_metropolesettings"],
     "charter": ["add_legaltextversion", "change_legaltextversion", "publish_legaltextversion", "view_legaltextversion"],
-    "participation": ["view_contribution", "moderate_contribution", "add_theme", "change_theme", "view_theme"],
+    "participation": [
+        "view_contribution",
+        "moderate_contribution",
+        "export_personal_data",
+        "add_theme",
+        "change_theme",
+        "view_theme",
+    ],
 }
 ROLE_LABELS = {
     CommuneRole.EDITORS: "éditeurs",

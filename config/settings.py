@@ -272,6 +272,14 @@ RATE_LIMITS = {
     "appeal": (5, 3600),
 }
 CONTRIBUTIONS_PER_PAGE = 10
+# Personal data of contributions (pseudonym, email, unpublished text) is anonymised this many days after
+# its process closes: twelve months covers the analysis, the published report and any appeal (stated in
+# the demo personal-data notice). `manage.py purge_personal_data` applies it, daily.
+PERSONAL_DATA_RETENTION_DAYS = env_int("PERSONAL_DATA_RETENTION_DAYS", 365)
+# Keyed fingerprints of clients (reports, rate limits) are forgotten after this many days.
+REPORT_FINGERPRINT_DAYS = env_int("REPORT_FINGERPRINT_DAYS", 30)
+# The personal link in each email (see, withdraw, erase, download one's data) stays valid this long.
+DATA_RIGHTS_LINK_DAYS = env_int("DATA_RIGHTS_LINK_DAYS", 365)
 # How many reverse proxies (load balancer, TLS terminator) stand before the app servers: the client's
 # address for rate limits is then read from X-Forwarded-For. 0: use the connection's address.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)

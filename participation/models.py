@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Max, Min, OuterRef, Subquery
 from django.db.models.functions import Left, Length
+from django.http import Http404
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -262,6 +263,14 @@ class ProcessPage(CommunePageMixin, RoutablePageMixin, Page):
 
         return report(request, self, contribution_id)
 
+    @path("donnees/contributions.<str:file_format>", name="open_data")
+    def open_data_route(self, request, file_format):
+        from .views import open_data
+
+        if file_format not in ("csv", "json"):
+            raise Http404
+        return open_data(request, self, file_format)
+
     @path("inscription/", name="register")
     def register_route(self, request):
         from .views import register
@@ -334,6 +343,7 @@ class ContributionStatus(models.TextChoices):
     PUBLISHED = "published", _("Publiée")
     REJECTED = "rejected", _("Refusée")
     HIDDEN = "hidden", _("Masquée")
+    WITHDRAWN = "withdrawn", _("Retirée par son auteur")
 
 
 PUBLIC_STATUSES = [ContributionStatus.PUBLISHED]
@@ -358,8 +368,9 @@ class Contribution(models.Model):
         "communes.Commune", verbose_name=_("commune"), on_delete=models.PROTECT, related_name="contributions"
     )
     pseudonym = models.CharField(_("pseudonyme"), max_length=PSEUDONYM_MAX_LENGTH)
-    email = models.EmailField(_("adresse électronique"))
-    text = models.TextField(_("contribution"), max_length=CONTRIBUTION_MAX_LENGTH)
+    # Blank once erased (at the author's request or past the retention period).
+    email = models.EmailField(_("adresse électronique"), blank=True)
+    text = models.TextField(_("contribution"), max_length=CONTRIBUTION_MAX_LENGTH, blank=True)
     theme = models.ForeignKey(Theme, verbose_name=_("thème"), null=True, blank=True, on_delete=models.SET_NULL)
     charter_version = models.ForeignKey(
         "charter.LegalTextVersion", verbose_name=_("charte acceptée"), on_delete=models.PROTECT, related_name="+"
@@ -386,13 +397,17 @@ class Contribution(models.Model):
     rule_key = models.CharField(_("règle de la charte"), max_length=40, blank=True)
     rule_title = models.CharField(_("intitulé de la règle"), max_length=120, blank=True)
     decision_reason = models.TextField(_("explication donnée à l'auteur"), blank=True)
+    anonymised_at = models.DateTimeField(_("données personnelles effacées le"), null=True, blank=True)
 
     objects = ContributionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["process", "status", "-published_at"])]
-        permissions = [("moderate_contribution", "Peut modérer les contributions de ses communes")]
+        permissions = [
+            ("moderate_contribution", "Peut modérer les contributions de ses communes"),
+            ("export_personal_data", "Peut exporter les contributions avec les données personnelles"),
+        ]
         verbose_name = _("contribution")
         verbose_name_plural = _("contributions")
 

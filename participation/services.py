@@ -97,9 +97,13 @@ def apply_audience(process):
 # --- Abuse resistance ----------------------------------------------------------------------
 
 
-def client_fingerprint(remote_addr, user_agent=""):
-    """A keyed hash of the client: enough to count and rate-limit, never the address itself."""
-    key = settings.SECRET_KEY.encode()
+def client_fingerprint(remote_addr, user_agent="", day=None):
+    """A keyed hash of the client, salted with the day: enough to count and rate-limit, never the address.
+
+    The salt rotates daily, so fingerprints cannot be linked from one day to the next.
+    """
+    day = day or timezone.localdate()
+    key = f"{settings.SECRET_KEY}|{day.isoformat()}".encode()
     return hmac.new(key, f"{remote_addr}|{user_agent}".encode(), hashlib.sha256).hexdigest()
 
 
@@ -444,6 +448,8 @@ def decide_appeal(appeal, user, *, outcome, response):
 
 @transaction.atomic
 def register_for_event(process, *, name, email, needs=""):
+    from .personal_data import rights_url
+
     ProcessPage.objects.select_for_update().filter(pk=process.pk).first()
     if not process.has_event or not process.event_capacity or process.event_starts_at < timezone.now():
         raise Refused(_("Les inscriptions à cette rencontre ne sont pas ouvertes."))
@@ -462,6 +468,7 @@ def register_for_event(process, *, name, email, needs=""):
                     "day": timezone.localtime(process.event_starts_at).strftime("%d/%m/%Y à %H:%M"),
                     "place": process.event_place,
                 },
+                _("Vos données : consulter ou effacer ce qui est enregistré : %(url)s") % {"url": rights_url(email)},
             ]
         ),
         None,
@@ -474,9 +481,11 @@ def register_for_event(process, *, name, email, needs=""):
 
 
 def _send_to_author(contribution, subject, paragraphs):
-    send_mail(
-        subject,
-        "\n\n".join([_("Bonjour %(name)s,") % {"name": contribution.pseudonym}, *paragraphs]),
-        None,
-        [contribution.email],
-    )
+    """Every email to a contributor ends with their personal link to their data (right of access, erasure)."""
+    from .personal_data import rights_url
+
+    footer = _(
+        "Vos données : consulter, retirer ou effacer vos contributions, télécharger ce qui est enregistré : %(url)s"
+    ) % {"url": rights_url(contribution.email)}
+    body = "\n\n".join([_("Bonjour %(name)s,") % {"name": contribution.pseudonym}, *paragraphs, footer])
+    send_mail(subject, body, None, [contribution.email])

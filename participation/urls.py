@@ -6,4 +6,6 @@ app_name = "participation"
 urlpatterns = [
     path("confirmer/<str:token>/", views.confirm, name="confirm"),
     path("contester/<str:token>/", views.appeal, name="appeal"),
+    path("mes-donnees/<str:token>/", views.my_data, name="my_data"),
+    path("mes-donnees/<str:token>/telecharger/", views.my_data_download, name="my_data_download"),
 ]

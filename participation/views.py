@@ -3,14 +3,27 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from charter.services import current_acceptance_terms, current_charter_rules
 
+from .exports import csv_response, json_response, rows_as_records
 from .forms import AppealForm, ContributionForm, RegistrationForm, ReportForm
 from .models import Contribution, EventRegistration, QuestionnairePage
+from .personal_data import (
+    contributions_of,
+    email_from_rights_token,
+    erase_personal_data,
+    has_personal_data,
+    open_data_available,
+    open_data_rows,
+    stored_data_of,
+    withdraw,
+)
 from .services import (
     Refused,
     check_rate_limit,
@@ -50,6 +63,7 @@ def process_context(process, request):
     rules = current_charter_rules()
     registrations = EventRegistration.objects.filter(process=process).count() if process.event_capacity else 0
     return {
+        "open_data": open_data_available(process),
         "contributions": contributions,
         "report_form": ReportForm(rules=rules),
         "contribution_form": ContributionForm(process=process, terms=current_acceptance_terms()),
@@ -65,6 +79,7 @@ def render_process(request, process, *, status=200, **overrides):
     return response
 
 
+@sensitive_post_parameters()
 def contribute(request, process):
     if request.method != "POST":
         return render_process(request, process)
@@ -105,6 +120,7 @@ def report(request, process, contribution_id):
     return render_process(request, process, report_sent=True)
 
 
+@sensitive_post_parameters()
 def register(request, process):
     if request.method != "POST":
         return render_process(request, process)
@@ -125,6 +141,48 @@ def register(request, process):
     return render_process(request, process, registration_sent=True)
 
 
+def open_data(request, process, file_format):
+    """Anonymised published contributions of a closed public process, for anyone to reuse."""
+    if not open_data_available(process):
+        raise Http404
+    filename = f"contributions-{process.slug}"
+    if file_format == "csv":
+        return csv_response(open_data_rows(process), filename)
+    return json_response(rows_as_records(open_data_rows(process)), filename)
+
+
+@sensitive_post_parameters()
+def my_data(request, token):
+    """The contributor's own page, reached through the link in each email: see, withdraw, erase, download."""
+    try:
+        email = email_from_rights_token(token)
+    except Refused as refusal:
+        return TemplateResponse(
+            request, "participation/message.html", {"title": "Lien non valide", "message": refusal.message}, status=400
+        )
+    context = {"token": token}
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "withdraw":
+            contribution = get_object_or_404(Contribution, pk=request.POST.get("contribution"), email__iexact=email)
+            withdraw(contribution, email)
+            context["done"] = "Votre contribution est retirée : elle n'est plus visible sur le site."
+        elif action == "erase":
+            erase_personal_data(email, keep_published_text=request.POST.get("keep_text") == "on")
+            context["done"] = "Vos données personnelles sont effacées. Ce lien ne vous montre plus rien."
+    contributions = contributions_of(email)
+    context.update(contributions=contributions, has_data=has_personal_data(email))
+    return TemplateResponse(request, "participation/my_data.html", context)
+
+
+def my_data_download(request, token):
+    try:
+        email = email_from_rights_token(token)
+    except Refused:
+        raise Http404 from None
+    return json_response(stored_data_of(email), "mes-donnees")
+
+
 def confirm(request, token):
     try:
         contribution = confirm_contribution(token)
@@ -137,6 +195,7 @@ def confirm(request, token):
     )
 
 
+@sensitive_post_parameters()
 def appeal(request, token):
     try:
         contribution = contribution_for_appeal(token)

@@ -4,14 +4,18 @@ import django_filters
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from wagtail import hooks
 from wagtail.admin import messages
 from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
@@ -19,9 +23,20 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import IndexView, InspectView, SnippetViewSet
 
 from charter.services import current_charter_rules
+from communes.gate import commune_space_of
 
+from .exports import csv_response, json_response, xlsx_response
 from .models import AppealOutcome, Contribution, ContributionStatus, ProcessPage, Theme
 from .permissions import can_decide_appeal, can_moderate, moderated_commune_ids
+from .personal_data import (
+    anonymised_rows,
+    erase_personal_data,
+    log_export,
+    personal_rows,
+    questionnaire_rows,
+    questionnaires_of,
+    stored_data_of,
+)
 from .services import approve, decide_appeal, hide, reject, restore
 
 MODERATION_URLS = "wagtailsnippets_participation_contribution"
@@ -354,5 +369,152 @@ def register_moderation_log_actions(actions):
         ("participation.appeal_filed", _("Décision contestée par l'auteur")),
         ("participation.appeal_upheld", _("Contestation : refus confirmé")),
         ("participation.appeal_overturned", _("Contestation : contribution publiée")),
+        ("participation.contribution_withdrawn", _("Contribution retirée par son auteur")),
+        ("participation.personal_data_erased", _("Données personnelles effacées")),
+        ("participation.export_anonymised", _("Export anonymisé des contributions")),
+        ("participation.export_personal_data", _("Export des contributions avec données personnelles")),
     ]:
         actions.register_action(action, label, label)
+
+
+# --- Exports for the analysis phase, and data-rights requests received by post or email (Art. 6-7) ----
+
+
+def _moderated_process(user, pk):
+    process = get_object_or_404(ProcessPage, pk=pk)
+    space = commune_space_of(process)
+    if space is None or space.commune_id not in moderated_commune_ids(user):
+        raise Http404
+    return process
+
+
+def _forbidden(request, message):
+    return TemplateResponse(request, "participation/admin/forbidden.html", {"message": message}, status=403)
+
+
+def exports_index(request):
+    if not moderated_commune_ids(request.user):
+        return _forbidden(request, _("Les exports sont réservés aux modérateurs et à la Métropole."))
+    processes = [
+        process
+        for process in ProcessPage.objects.order_by("title").with_schedule().with_commune_name()
+        if commune_space_of(process).commune_id in moderated_commune_ids(request.user)
+    ]
+    return TemplateResponse(
+        request,
+        "participation/admin/exports.html",
+        {
+            "processes": processes,
+            "may_export_personal_data": request.user.has_perm("participation.export_personal_data"),
+        },
+    )
+
+
+def _export(process, file_format, rows, questionnaire_rows_of):
+    filename = f"contributions-{process.slug}"
+    if file_format == "csv":
+        return csv_response(rows(process), filename)
+    sheets = [(_("Contributions"), rows(process))]
+    sheets += [
+        (questionnaire.title, questionnaire_rows_of(questionnaire)) for questionnaire in questionnaires_of(process)
+    ]
+    return xlsx_response(sheets, filename)
+
+
+def export_anonymised(request, pk, file_format):
+    """The default export, for outside contractors: no email, pseudonym or IP; free text masked."""
+    process = _moderated_process(request.user, pk)
+    if file_format not in ("csv", "xlsx"):
+        raise Http404
+    log_export(process, request.user, file_format=file_format, with_personal_data=False)
+    if questionnaire_id := request.GET.get("questionnaire"):
+        questionnaire = get_object_or_404(questionnaires_of(process), pk=questionnaire_id)
+        return csv_response(questionnaire_rows(questionnaire), f"questionnaire-{questionnaire.slug}")
+    return _export(process, file_format, anonymised_rows, questionnaire_rows)
+
+
+class PersonalExportForm(forms.Form):
+    file_format = forms.ChoiceField(label=gettext_lazy("Format"), choices=[("xlsx", "XLSX"), ("csv", "CSV")])
+    reason = forms.CharField(
+        label=gettext_lazy("Motif de l'export avec données personnelles"),
+        min_length=10,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Enregistré dans le journal avec votre nom, la date et la démarche."),
+    )
+
+
+@sensitive_post_parameters()
+def export_personal(request, pk):
+    """With personal data: a dedicated permission, a reason, and who/when/what/why in the audit log."""
+    if not request.user.has_perm("participation.export_personal_data"):
+        return _forbidden(request, _("L'export avec données personnelles demande une autorisation particulière."))
+    process = _moderated_process(request.user, pk)
+    form = PersonalExportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        log_export(
+            process,
+            request.user,
+            file_format=form.cleaned_data["file_format"],
+            with_personal_data=True,
+            reason=form.cleaned_data["reason"],
+        )
+        return _export(
+            process,
+            form.cleaned_data["file_format"],
+            personal_rows,
+            lambda questionnaire: questionnaire_rows(questionnaire, with_personal_data=True),
+        )
+    return TemplateResponse(request, "participation/admin/export_personal.html", {"process": process, "form": form})
+
+
+class DataRightsForm(forms.Form):
+    email = forms.EmailField(label=gettext_lazy("Adresse électronique du contributeur"))
+    action = forms.ChoiceField(
+        label=gettext_lazy("Demande"),
+        choices=[
+            ("download", gettext_lazy("Communiquer ses données (JSON)")),
+            ("erase", gettext_lazy("Effacer ses données")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    keep_text = forms.BooleanField(
+        label=gettext_lazy("Laisser le texte des contributions publiées, sans pseudonyme"), required=False
+    )
+
+
+@sensitive_post_parameters()
+def data_rights_request(request):
+    """Staff handle a request received by post or email exactly as the contributor's own link would."""
+    if not request.user.has_perm("participation.export_personal_data"):
+        return _forbidden(request, _("Les demandes d'exercice des droits sont traitées par la Métropole."))
+    form = DataRightsForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        if form.cleaned_data["action"] == "download":
+            return json_response(stored_data_of(email), "donnees-contributeur")
+        count = erase_personal_data(email, keep_published_text=form.cleaned_data["keep_text"], user=request.user)
+        messages.success(request, _("%(count)s contribution(s) anonymisée(s).") % {"count": count})
+        return redirect("participation_data_rights")
+    return TemplateResponse(request, "participation/admin/data_rights.html", {"form": form})
+
+
+@hooks.register("register_admin_urls")
+def register_personal_data_urls():
+    return [
+        path("moderation/exports/", exports_index, name="participation_exports"),
+        path("moderation/exports/<int:pk>/anonyme.<str:file_format>", export_anonymised, name="participation_export"),
+        path("moderation/exports/<int:pk>/personnel/", export_personal, name="participation_export_personal"),
+        path("moderation/droits/", data_rights_request, name="participation_data_rights"),
+    ]
+
+
+class ExportsMenuItem(MenuItem):
+    def is_shown(self, request):
+        return bool(moderated_commune_ids(request.user))
+
+
+@hooks.register("register_admin_menu_item")
+def register_exports_menu_item():
+    return ExportsMenuItem(
+        gettext_lazy("Exports des contributions"), reverse("participation_exports"), icon_name="download", order=160
+    )

@@ -1,0 +1,23 @@
+from django.core.management.base import BaseCommand
+
+from participation.personal_data import purge_personal_data
+
+
+class Command(BaseCommand):
+    help = (
+        "Anonymise the personal data of contributions past PERSONAL_DATA_RETENTION_DAYS after their process "
+        "closed, delete unconfirmed contributions whose link expired, and forget old client fingerprints. "
+        "Safe to run daily; --dry-run only counts."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--dry-run", action="store_true", help="Count what would change, change nothing.")
+
+    def handle(self, *args, dry_run, **options):
+        counts = purge_personal_data(dry_run=dry_run)
+        prefix = "Would change" if dry_run else "Changed"
+        self.stdout.write(
+            f"{prefix}: {counts['anonymised']} contribution(s) anonymised, "
+            f"{counts['unconfirmed_deleted']} unconfirmed contribution(s) deleted, "
+            f"{counts['report_fingerprints_forgotten']} report fingerprint(s) forgotten."
+        )

@@ -1,0 +1,297 @@
+"""Contributors' personal data (Art. 6-7, invariant 4): anonymised exports, data rights, retention.
+
+The default is always the anonymised form; personal data leaves the platform
+only through an export that needs its own permission and is logged with a reason.
+"""
+
+import datetime
+import re
+import secrets
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.db.models import Max, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.contrib.forms.models import FormSubmission
+from wagtail.log_actions import log
+
+from .models import (
+    Appeal,
+    Contribution,
+    ContributionStatus,
+    EventRegistration,
+    ProcessPage,
+    QuestionnairePage,
+    Report,
+)
+
+RIGHTS_SALT = "participation.contributor.rights"
+ERASED_PSEUDONYM = "Anonyme"
+
+EMAIL_PATTERN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+URL_PATTERN = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+# French numbers (06 12 34 56 78, 06.12.34.56.78, +33 6 12 34 56 78) and other long digit runs.
+PHONE_PATTERN = re.compile(r"(?:\+\d{1,3}[\s.-]?)?(?:\(0\)[\s.-]?)?\d(?:[\s.-]?\d){7,13}")
+
+
+def mask_personal_data(text):
+    """Mask emails, URLs and phone numbers written inside free text."""
+    text = EMAIL_PATTERN.sub(_("[courriel masqué]"), text or "")
+    text = URL_PATTERN.sub(_("[lien masqué]"), text)
+    return PHONE_PATTERN.sub(_("[téléphone masqué]"), text)
+
+
+# --- Exports for the analysis phase ------------------------------------------------------------
+
+
+EXPORTED_STATUSES = [
+    ContributionStatus.AWAITING_MODERATION,
+    ContributionStatus.PUBLISHED,
+    ContributionStatus.REJECTED,
+    ContributionStatus.HIDDEN,
+]
+
+
+def exported_contributions(process):
+    return (
+        Contribution.objects.filter(process=process, status__in=EXPORTED_STATUSES)
+        .select_related("theme")
+        .order_by("created_at")
+    )
+
+
+def anonymised_rows(process):
+    """Header then one row per contribution: a random identifier per contributor, never who they are."""
+    identifiers = {}
+    yield [_("contributeur"), _("date"), _("état"), _("thème"), _("contribution")]
+    for contribution in exported_contributions(process).iterator(chunk_size=500):
+        # Drawn afresh for each export: identifiers cannot be matched across exports.
+        key = contribution.email.lower() or f"#{contribution.pk}"
+        identifier = identifiers.setdefault(key, f"C-{secrets.token_hex(4)}")
+        yield [
+            identifier,
+            timezone.localtime(contribution.created_at).date().isoformat(),
+            contribution.get_status_display(),
+            contribution.theme.name if contribution.theme else "",
+            mask_personal_data(contribution.text),
+        ]
+
+
+def personal_rows(process):
+    """The same, with the pseudonym, the email and the text as written: for the personal-data export only."""
+    yield [_("pseudonyme"), _("courriel"), _("date"), _("état"), _("thème"), _("contribution")]
+    for contribution in exported_contributions(process).iterator(chunk_size=500):
+        yield [
+            contribution.pseudonym,
+            contribution.email,
+            timezone.localtime(contribution.created_at).date().isoformat(),
+            contribution.get_status_display(),
+            contribution.theme.name if contribution.theme else "",
+            contribution.text,
+        ]
+
+
+def questionnaire_rows(questionnaire, *, with_personal_data=False):
+    """Answers to one questionnaire; free text is masked unless personal data was asked for."""
+    fields = list(questionnaire.get_form_fields())
+    yield [_("réponse"), _("date"), *[field.label for field in fields]]
+    submissions = FormSubmission.objects.filter(page=questionnaire).order_by("submit_time")
+    for number, submission in enumerate(submissions.iterator(chunk_size=500), start=1):
+        data = submission.get_data()
+        values = [
+            ", ".join(v) if isinstance(v, list) else str(v or "") for v in (data.get(f.clean_name) for f in fields)
+        ]
+        if not with_personal_data:
+            values = [mask_personal_data(value) for value in values]
+        yield [str(number), timezone.localtime(submission.submit_time).date().isoformat(), *values]
+
+
+def questionnaires_of(process):
+    return QuestionnairePage.objects.child_of(process).order_by("path")
+
+
+def log_export(process, user, *, file_format, with_personal_data, reason=""):
+    data = {"format": file_format, "contributions": exported_contributions(process).count()}
+    if with_personal_data:
+        data["reason"] = reason
+    action = "participation.export_personal_data" if with_personal_data else "participation.export_anonymised"
+    log(process, action, user=user, data=data)
+
+
+# --- Open data ------------------------------------------------------------------------------------
+
+
+def open_data_rows(process):
+    """Published contributions of a closed public process, anonymised, for anyone to reuse."""
+    yield ["numero", "date", "theme", "contribution"]
+    published = Contribution.objects.published().filter(process=process).select_related("theme")
+    for number, contribution in enumerate(published.order_by("published_at").iterator(chunk_size=500), start=1):
+        yield [
+            number,
+            timezone.localtime(contribution.published_at).date().isoformat(),
+            contribution.theme.name if contribution.theme else "",
+            mask_personal_data(contribution.text),
+        ]
+
+
+def open_data_available(process):
+    from .models import ProcessState
+
+    return not process.is_internal and process.state == ProcessState.CLOSED
+
+
+# --- Data rights, through a signed link in every email ------------------------------------------------
+
+
+def rights_url(email):
+    token = signing.dumps(email.lower(), salt=RIGHTS_SALT)
+    return settings.PUBLIC_BASE_URL + reverse("participation:my_data", args=[token])
+
+
+def email_from_rights_token(token):
+    from .services import Refused
+
+    try:
+        return signing.loads(token, salt=RIGHTS_SALT, max_age=settings.DATA_RIGHTS_LINK_DAYS * 86400)
+    except signing.SignatureExpired:
+        raise Refused(
+            _("Ce lien a expiré. Le lien contenu dans votre dernier courriel de la plateforme reste valable.")
+        ) from None
+    except signing.BadSignature:
+        raise Refused(_("Ce lien n'est pas valide. Vérifiez qu'il a été copié en entier.")) from None
+
+
+def contributions_of(email):
+    return Contribution.objects.filter(email__iexact=email).select_related("process").order_by("-created_at")
+
+
+def stored_data_of(email):
+    """Everything stored about one contributor, for them to download (right of access)."""
+    return {
+        "adresse_electronique": email,
+        "contributions": [
+            {
+                "demarche": contribution.process.title,
+                "pseudonyme": contribution.pseudonym,
+                "texte": contribution.text,
+                "etat": contribution.get_status_display(),
+                "deposee_le": contribution.created_at.isoformat(),
+                "confirmee_le": contribution.confirmed_at.isoformat() if contribution.confirmed_at else None,
+                "publiee_le": contribution.published_at.isoformat() if contribution.published_at else None,
+                "regle_citee": contribution.rule_title,
+                "contestation": getattr(getattr(contribution, "appeal", None), "explanation", None),
+            }
+            for contribution in contributions_of(email).select_related("appeal")
+        ],
+        "inscriptions": [
+            {"demarche": registration.process.title, "nom": registration.name, "besoins": registration.needs}
+            for registration in EventRegistration.objects.filter(email__iexact=email).select_related("process")
+        ],
+    }
+
+
+@transaction.atomic
+def withdraw(contribution, email):
+    """The author takes one contribution back: it leaves the site, and moderation."""
+    if contribution.email.lower() != email.lower():
+        return False
+    contribution.status = ContributionStatus.WITHDRAWN
+    contribution.save(update_fields=["status"])
+    log(contribution, "participation.contribution_withdrawn")
+    return True
+
+
+def _erase(contribution, *, keep_published_text):
+    keep_text = keep_published_text and contribution.status == ContributionStatus.PUBLISHED
+    contribution.pseudonym = ERASED_PSEUDONYM
+    contribution.email = ""
+    contribution.anonymised_at = timezone.now()
+    if not keep_text:
+        contribution.text = ""
+        if contribution.status == ContributionStatus.PUBLISHED:
+            contribution.status = ContributionStatus.WITHDRAWN
+    contribution.save()
+    Appeal.objects.filter(contribution=contribution).update(explanation="")
+
+
+@transaction.atomic
+def erase_personal_data(email, *, keep_published_text=False, user=None):
+    """Right to erasure: pseudonym and email replaced, text kept only if published and the author wishes.
+
+    Logged with counts only, never with what was erased. Returns the number of contributions changed.
+    """
+    contributions = list(contributions_of(email))
+    Contribution.objects.filter(
+        pk__in=[c.pk for c in contributions if c.status == ContributionStatus.AWAITING_CONFIRMATION]
+    ).delete()
+    erased = 0
+    for contribution in contributions:
+        if contribution.status == ContributionStatus.AWAITING_CONFIRMATION:
+            continue
+        _erase(contribution, keep_published_text=keep_published_text)
+        log(contribution, "participation.personal_data_erased", user=user, data={"kept_text": bool(contribution.text)})
+        erased += 1
+    EventRegistration.objects.filter(email__iexact=email).delete()
+    return erased
+
+
+# --- Retention ----------------------------------------------------------------------------------------
+
+
+def retention_cutoff(today=None):
+    """Processes closed before this day are past retention (PERSONAL_DATA_RETENTION_DAYS after closing)."""
+    today = today or timezone.localdate()
+    return today - datetime.timedelta(days=settings.PERSONAL_DATA_RETENTION_DAYS)
+
+
+def past_retention(today=None):
+    closed_long_ago = ProcessPage.objects.annotate(last_day=Max("phases__ends_on")).filter(
+        last_day__lt=retention_cutoff(today)
+    )
+    return Contribution.objects.filter(process__in=closed_long_ago, anonymised_at__isnull=True).exclude(
+        status=ContributionStatus.AWAITING_CONFIRMATION
+    )
+
+
+def expired_unconfirmed(now=None):
+    now = now or timezone.now()
+    expiry = now - datetime.timedelta(hours=settings.CONTRIBUTION_CONFIRMATION_HOURS)
+    return Contribution.objects.filter(status=ContributionStatus.AWAITING_CONFIRMATION, created_at__lt=expiry)
+
+
+def stale_report_fingerprints(now=None):
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.REPORT_FINGERPRINT_DAYS)
+    return Report.objects.filter(created_at__lt=cutoff).exclude(reporter_hash__startswith="purged-")
+
+
+@transaction.atomic
+def purge_personal_data(*, dry_run=False, today=None, now=None):
+    """Anonymise what is past retention, delete expired unconfirmed contributions, forget old fingerprints."""
+    anonymise = past_retention(today)
+    unconfirmed = expired_unconfirmed(now)
+    fingerprints = stale_report_fingerprints(now)
+    counts = {
+        "anonymised": anonymise.count(),
+        "unconfirmed_deleted": unconfirmed.count(),
+        "report_fingerprints_forgotten": fingerprints.count(),
+    }
+    if dry_run:
+        return counts
+    for contribution in anonymise.iterator(chunk_size=500):
+        _erase(contribution, keep_published_text=True)
+    unconfirmed.delete()
+    for report in fingerprints:
+        report.reporter_hash = f"purged-{report.pk}"
+        report.save(update_fields=["reporter_hash"])
+    return counts
+
+
+def has_personal_data(email):
+    return (
+        Contribution.objects.filter(Q(email__iexact=email)).exists()
+        or EventRegistration.objects.filter(email__iexact=email).exists()
+    )
