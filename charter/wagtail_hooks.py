@@ -5,6 +5,8 @@ from wagtail.admin.ui.components import Component
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from home.admin_choosers import PermissionCheckedChooserViewSet
+
 from .models import LegalTextVersion
 from .services import LegalTextsFooter
 
@@ -18,6 +20,7 @@ class LegalTextFilterSet(WagtailFilterSet):
 class LegalTextVersionViewSet(SnippetViewSet):
     """Only Métropole staff hold the permissions on this model: editors and moderators never see it."""
 
+    chooser_viewset_class = PermissionCheckedChooserViewSet
     model = LegalTextVersion
     icon = "doc-full-inverse"
     menu_label = _("Textes réglementaires")

@@ -10,6 +10,8 @@ from wagtail.admin.widgets import Button
 from wagtail.admin.widgets.button import MenuItem
 from wagtail.snippets.views.snippets import EditView, IndexView, SnippetViewSet, SnippetViewSetGroup
 
+from home.admin_choosers import PermissionCheckedChooserViewSet
+
 from .models import (
     Commune,
     Convention,
@@ -73,6 +75,7 @@ class CommuneIndexView(IndexView):
 
 
 class CommuneViewSet(SnippetViewSet):
+    chooser_viewset_class = PermissionCheckedChooserViewSet
     model = Commune
     icon = "home"
     menu_label = _("Communes")
@@ -153,6 +156,7 @@ class ConventionIndexView(IndexView):
 
 
 class ConventionViewSet(SnippetViewSet):
+    chooser_viewset_class = PermissionCheckedChooserViewSet
     model = Convention
     icon = "doc-full-inverse"
     menu_label = _("Conventions")
@@ -182,6 +186,7 @@ class ConventionViewSet(SnippetViewSet):
 
 
 class JoinRequestViewSet(SnippetViewSet):
+    chooser_viewset_class = PermissionCheckedChooserViewSet
     model = JoinRequest
     icon = "mail"
     menu_label = _("Demandes")
@@ -193,6 +198,7 @@ class JoinRequestViewSet(SnippetViewSet):
 
 
 class ProviderContractViewSet(SnippetViewSet):
+    chooser_viewset_class = PermissionCheckedChooserViewSet
     model = ProviderContract
     icon = "tasks"
     menu_label = _("Marchés")
@@ -203,6 +209,7 @@ class ProviderContractViewSet(SnippetViewSet):
 
 
 class ConventionTextVersionViewSet(SnippetViewSet):
+    chooser_viewset_class = PermissionCheckedChooserViewSet
     model = ConventionTextVersion
     icon = "doc-full"
     menu_label = _("Règlement")
@@ -225,6 +232,7 @@ class NotificationFilterSet(WagtailFilterSet):
 class ConventionTextNotificationViewSet(SnippetViewSet):
     """Who was told of each version of the règlement, and who has acknowledged it (Art. 10)."""
 
+    chooser_viewset_class = PermissionCheckedChooserViewSet
     model = ConventionTextNotification
     icon = "mail"
     menu_label = _("Notifications du règlement")

@@ -1,5 +1,6 @@
 """Wagtail hooks of the communes app: the admin menu, the convention gate in the admin and in serving."""
 
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -11,9 +12,10 @@ from wagtail.models import Page
 from wagtail.snippets.models import register_snippet
 
 from home.models import MetropoleSettings
+from home.versioning import FinalOncePublishedMixin
 
 from .gate import commune_space_of, inactive_commune_message, is_commune_active, is_page_open_to_public
-from .models import CommuneRole, ConventionTextNotification
+from .models import CommuneRole, CommuneSpacePage, ConventionTextNotification
 from .permissions import commune_ids_for, is_metropole_staff
 from .views import acknowledge
 from .viewsets import CommunesAndConventionsGroup
@@ -158,3 +160,41 @@ def register_acknowledge_url():
             name="communes_acknowledge_notification",
         )
     ]
+
+
+# --- Each in their room (invariant 5): choosers and deletions ------------------------------------
+
+
+@hooks.register("construct_page_chooser_queryset")
+def hide_other_communes_drafts_from_the_chooser(pages, request):
+    """Commune editors may link to any public page, and to their own commune's drafts, nothing else."""
+    user = request.user
+    if user.is_superuser or is_metropole_staff(user):
+        return pages
+    own_spaces = CommuneSpacePage.objects.filter(commune_id__in=commune_ids_for(user, CommuneRole.EDITORS))
+    own = Q()
+    for space_path in own_spaces.values_list("path", flat=True):
+        own |= Q(path__startswith=space_path)
+    public = Q(pk__in=Page.objects.live().public().values("pk"))
+    return pages.filter(public | own) if own else pages.filter(public)
+
+
+@hooks.register("before_delete_page")
+def keep_commune_spaces(request, page):
+    # Nothing lost: a commune space holds its editors' rights and its processes' history.
+    if page.specific_class is CommuneSpacePage and not is_metropole_staff(request.user):
+        messages.error(request, _("L'espace d'une commune ne peut être supprimé que par la Métropole."))
+        return redirect("wagtailadmin_explore", page.get_parent().pk)
+    return None
+
+
+@hooks.register("before_unpublish")
+def keep_published_versions_public(request, instance):
+    """A published version of the règlement or of a legal text stays public: its history is part of it."""
+    if isinstance(instance, FinalOncePublishedMixin) and instance.first_published_at:
+        messages.error(
+            request,
+            _("Une version publiée reste publique : pour la remplacer, publiez une nouvelle version."),
+        )
+        return redirect(request.META.get("HTTP_REFERER") or "wagtailadmin_home")
+    return None

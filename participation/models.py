@@ -84,7 +84,8 @@ class ProcessPageQuerySet(PageQuerySet):
         """Processes a visitor may see in any listing: live, public (never internal), of an active commune."""
         from communes.gate import without_inactive_communes
 
-        return without_inactive_communes(self.live().public(), day).with_schedule().with_commune_name()
+        listed = without_inactive_communes(self.live().public(), day).exclude(audience=Audience.AGENTS)
+        return listed.with_schedule().with_commune_name()
 
     def open_on(self, day=None):
         day = day or timezone.localdate()
@@ -189,6 +190,8 @@ class ProcessPage(CommunePageMixin, RoutablePageMixin, Page):
 
     parent_page_types = ["communes.CommuneSpacePage"]
     subpage_types = ["participation.QuestionnairePage"]
+    # Who may read a process follows its audience, set automatically (Art. 7): no hand-made privacy.
+    private_page_options = []
     template = "pages/process_page.html"
     page_description = _("Une démarche participative de la commune : consultation, appel à idées, réunion…")
 
@@ -332,6 +335,14 @@ class QuestionnairePage(CommunePageMixin, AbstractForm):
     class Meta:
         verbose_name = _("questionnaire")
         verbose_name_plural = _("questionnaires")
+
+    def serve(self, request, *args, **kwargs):
+        if request.method == "POST":
+            from .views import refuse_questionnaire_answer
+
+            if refusal := refuse_questionnaire_answer(request, self):
+                return refusal
+        return super().serve(request, *args, **kwargs)
 
 
 # --- Contributions -------------------------------------------------------------------------

@@ -5,6 +5,7 @@ None of them knows about requests: views pass in what they read from one.
 
 import hashlib
 import hmac
+import ipaddress
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -25,6 +26,7 @@ from wagtail.rich_text import RichText
 from charter.services import current_charter_rules, is_acceptance_current
 from communes.gate import commune_space_of, is_commune_active
 from communes.models import CommuneGroup, CommuneRole
+from communes.permissions import STAFF_GROUP_NAME
 
 from .models import (
     Appeal,
@@ -97,14 +99,26 @@ def apply_audience(process):
 # --- Abuse resistance ----------------------------------------------------------------------
 
 
-def client_fingerprint(remote_addr, user_agent="", day=None):
-    """A keyed hash of the client, salted with the day: enough to count and rate-limit, never the address.
+def client_network(remote_addr):
+    """The unit a rate limit counts: the IPv4 address, or the /64 an IPv6 host chooses its addresses in."""
+    try:
+        address = ipaddress.ip_address(remote_addr)
+    except ValueError:
+        return remote_addr
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
-    The salt rotates daily, so fingerprints cannot be linked from one day to the next.
+
+def client_fingerprint(remote_addr, day=None):
+    """A keyed hash of the client's network, salted with the day: enough to count, never the address.
+
+    Headers a client chooses (User-Agent) are left out, so changing them does not make a new client;
+    the salt rotates daily, so fingerprints cannot be linked from one day to the next.
     """
     day = day or timezone.localdate()
     key = f"{settings.SECRET_KEY}|{day.isoformat()}".encode()
-    return hmac.new(key, f"{remote_addr}|{user_agent}".encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, client_network(remote_addr).encode(), hashlib.sha256).hexdigest()
 
 
 def check_rate_limit(action, fingerprint):
@@ -124,12 +138,11 @@ def check_rate_limit(action, fingerprint):
 # --- Contributions: submit and confirm -------------------------------------------------------
 
 
-def _refuse_unless_open_to_contributions(process, day=None):
+def refuse_unless_open(process, day=None):
+    """Citizens take part (contribute, answer, appeal) only in an open process of an active commune."""
     space = commune_space_of(process)
     if space is None or not is_commune_active(space.commune_id, day):
         raise Refused(_("Cette démarche n'est plus ouverte : la commune ne participe plus à la plateforme."))
-    if not process.accepts_contributions:
-        raise Refused(_("Cette démarche ne recueille pas de contributions en ligne."))
     state = process.state_on(day)
     if state == ProcessState.UPCOMING:
         raise Refused(
@@ -139,6 +152,12 @@ def _refuse_unless_open_to_contributions(process, day=None):
     if state == ProcessState.CLOSED:
         raise Refused(_("Cette démarche est terminée : elle ne reçoit plus de contributions. Merci de votre intérêt."))
     return space
+
+
+def _refuse_unless_open_to_contributions(process, day=None):
+    if not process.accepts_contributions:
+        raise Refused(_("Cette démarche ne recueille pas de contributions en ligne."))
+    return refuse_unless_open(process, day)
 
 
 @transaction.atomic
@@ -262,7 +281,35 @@ def _rule(rule_key):
     return rules[rule_key]
 
 
-def _decide(contribution, user, status, action, *, rule_key="", reason=""):
+# Which decision may follow which state; once the author appeals, only the decision on the appeal may
+# change the contribution, and that decision is final.
+DECISION_SOURCES = {
+    "participation.contribution_approved": {
+        ContributionStatus.AWAITING_MODERATION,
+        ContributionStatus.HIDDEN,
+        ContributionStatus.REJECTED,
+    },
+    "participation.contribution_rejected": {ContributionStatus.AWAITING_MODERATION, ContributionStatus.HIDDEN},
+    "participation.contribution_hidden": {ContributionStatus.PUBLISHED},
+    "participation.contribution_restored": {ContributionStatus.HIDDEN},
+}
+
+
+def _refuse_unless_decidable(contribution, action):
+    if Appeal.objects.filter(contribution=contribution).exists():
+        raise ValidationError(
+            _("L'auteur a contesté la décision : seule la réponse à sa contestation peut encore la changer.")
+        )
+    if contribution.status not in DECISION_SOURCES[action]:
+        raise ValidationError(
+            _("Cette décision ne s'applique pas à une contribution dans l'état « %(status)s ».")
+            % {"status": contribution.get_status_display()}
+        )
+
+
+def _decide(contribution, user, status, action, *, rule_key="", reason="", by_appeal=False):
+    if not by_appeal:
+        _refuse_unless_decidable(contribution, action)
     contribution.status = status
     contribution.decided_by = user
     contribution.decided_at = timezone.now()
@@ -294,6 +341,7 @@ def approve(contribution, user):
 @transaction.atomic
 def reject(contribution, user, *, rule_key, reason):
     _require(can_moderate(user, contribution))
+    _rule(rule_key)
     if not reason.strip():
         raise ValidationError({"reason": _("Expliquez à l'auteur pourquoi sa contribution est refusée.")})
     _decide(
@@ -322,6 +370,7 @@ def reject(contribution, user, *, rule_key, reason):
 @transaction.atomic
 def hide(contribution, user, *, rule_key, reason):
     _require(can_moderate(user, contribution))
+    _rule(rule_key)
     if not reason.strip():
         raise ValidationError({"reason": _("Expliquez à l'auteur pourquoi sa contribution est masquée.")})
     _decide(
@@ -396,6 +445,9 @@ def contribution_for_appeal(token):
 @transaction.atomic
 def file_appeal(contribution, explanation):
     explanation = explanation.strip()
+    space = commune_space_of(contribution.process)
+    if space is None or not is_commune_active(space.commune_id):
+        raise Refused(_("La commune ne participe plus à la plateforme : la décision ne peut plus être contestée ici."))
     if contribution.status != ContributionStatus.REJECTED:
         raise Refused(_("Seule une contribution refusée peut être contestée."))
     if Appeal.objects.filter(contribution=contribution).exists():
@@ -406,7 +458,36 @@ def file_appeal(contribution, explanation):
         contribution=contribution, explanation=explanation, original_moderator=contribution.decided_by
     )
     log(contribution, "participation.appeal_filed")
+    _notify_appeal_reviewers(appeal)
     return appeal
+
+
+def _notify_appeal_reviewers(appeal):
+    """The other moderators of the commune; Métropole staff when there is no other."""
+    reviewers = commune_moderators(appeal.contribution.commune_id).exclude(pk=appeal.original_moderator_id)
+    if not reviewers.exists():
+        reviewers = (
+            get_user_model()
+            .objects.filter(is_active=True, groups__name=STAFF_GROUP_NAME)
+            .exclude(email="")
+            .exclude(pk=appeal.original_moderator_id)
+            .distinct()
+        )
+    recipients = sorted(reviewers.values_list("email", flat=True))
+    if recipients:
+        send_mail(
+            _("Une décision de modération est contestée"),
+            "\n\n".join(
+                [
+                    _("L'auteur d'une contribution refusée sur « %(process)s » conteste la décision.")
+                    % {"process": appeal.contribution.process.title},
+                    settings.WAGTAILADMIN_BASE_URL
+                    + reverse("wagtailsnippets_participation_contribution:inspect", args=[appeal.contribution_id]),
+                ]
+            ),
+            None,
+            recipients,
+        )
 
 
 @transaction.atomic
@@ -426,7 +507,7 @@ def decide_appeal(appeal, user, *, outcome, response):
     appeal.save()
     contribution = appeal.contribution
     if outcome == AppealOutcome.OVERTURNED:
-        _decide(contribution, user, ContributionStatus.PUBLISHED, "participation.appeal_overturned")
+        _decide(contribution, user, ContributionStatus.PUBLISHED, "participation.appeal_overturned", by_appeal=True)
     else:
         log(contribution, "participation.appeal_upheld", user=user)
     _send_to_author(

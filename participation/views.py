@@ -31,6 +31,7 @@ from .services import (
     confirm_contribution,
     contribution_for_appeal,
     file_appeal,
+    refuse_unless_open,
     register_for_event,
     report_contribution,
     submit_contribution,
@@ -47,7 +48,7 @@ def client_address(request):
 
 
 def fingerprint(request):
-    return client_fingerprint(client_address(request), request.headers.get("user-agent", ""))
+    return client_fingerprint(client_address(request))
 
 
 def process_context(process, request):
@@ -71,6 +72,22 @@ def process_context(process, request):
         "places_left": max((process.event_capacity or 0) - registrations, 0),
         "questionnaires": QuestionnairePage.objects.live().public().child_of(process),
     }
+
+
+def refuse_questionnaire_answer(request, questionnaire):
+    """Answers follow the rules of contributions: an open process, an active commune, a rate limit."""
+    process = questionnaire.get_parent().specific
+    try:
+        refuse_unless_open(process)
+        check_rate_limit("contribute", fingerprint(request))
+    except Refused as refusal:
+        return TemplateResponse(
+            request,
+            "participation/message.html",
+            {"title": questionnaire.title, "message": refusal.message},
+            status=400,
+        )
+    return None
 
 
 def render_process(request, process, *, status=200, **overrides):
@@ -184,6 +201,9 @@ def my_data_download(request, token):
 
 
 def confirm(request, token):
+    if request.method != "POST":
+        # Mail scanners open links: confirming takes a click on the page, not the visit.
+        return TemplateResponse(request, "participation/confirm.html", {"token": token})
     try:
         contribution = confirm_contribution(token)
     except Refused as refusal:

@@ -24,9 +24,15 @@ from wagtail.snippets.views.snippets import IndexView, InspectView, SnippetViewS
 
 from charter.services import current_charter_rules
 from communes.gate import commune_space_of
+from communes.models import Commune
+from home.admin_choosers import (
+    PermissionCheckedChooseResultsView,
+    PermissionCheckedChooserViewSet,
+    PermissionCheckedChooseView,
+)
 
 from .exports import csv_response, json_response, xlsx_response
-from .models import AppealOutcome, Contribution, ContributionStatus, ProcessPage, Theme
+from .models import AppealOutcome, Contribution, ContributionStatus, ProcessPage, QuestionnairePage, Theme
 from .permissions import can_decide_appeal, can_moderate, moderated_commune_ids
 from .personal_data import (
     anonymised_rows,
@@ -77,13 +83,20 @@ def scoped_contributions(user):
 
 class ContributionFilterSet(WagtailFilterSet):
     queue = django_filters.ChoiceFilter(label=gettext_lazy("File"), choices=Queue.choices, method="filter_queue")
-    process = django_filters.ModelChoiceFilter(
-        label=gettext_lazy("Démarche"), queryset=ProcessPage.objects.order_by("title")
-    )
+    process = django_filters.ModelChoiceFilter(label=gettext_lazy("Démarche"), queryset=ProcessPage.objects.none())
+    commune = django_filters.ModelChoiceFilter(label=gettext_lazy("Commune"), queryset=Commune.objects.none())
 
     class Meta:
         model = Contribution
-        fields = ["status", "commune"]
+        fields = ["status"]
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        # Choices from the user's own communes only: titles of others' drafts or internal processes stay hidden.
+        communes = moderated_commune_ids(request.user) if request else set()
+        processes = Contribution.objects.filter(commune_id__in=communes).values("process")
+        self.filters["process"].queryset = ProcessPage.objects.filter(pk__in=processes).order_by("title")
+        self.filters["commune"].queryset = Commune.objects.filter(pk__in=communes)
 
     def filter_queue(self, queryset, name, value):
         return queryset.filter(queue_filter(value))
@@ -121,10 +134,26 @@ class ContributionInspectView(InspectView):
         return context
 
 
+class ContributionChooseView(PermissionCheckedChooseView):
+    def scope_queryset(self, queryset):
+        return scoped_contributions(self.request.user)
+
+
+class ContributionChooseResultsView(PermissionCheckedChooseResultsView):
+    def scope_queryset(self, queryset):
+        return scoped_contributions(self.request.user)
+
+
+class ContributionChooserViewSet(PermissionCheckedChooserViewSet):
+    choose_view_class = ContributionChooseView
+    choose_results_view_class = ContributionChooseResultsView
+
+
 class ContributionViewSet(SnippetViewSet):
     """Moderators see only their commune's contributions; the email is not shown (not needed to moderate)."""
 
     model = Contribution
+    chooser_viewset_class = ContributionChooserViewSet
     icon = "comment"
     menu_label = gettext_lazy("Modération")
     menu_order = 150
@@ -172,6 +201,7 @@ class ContributionViewSet(SnippetViewSet):
 
 class ThemeViewSet(SnippetViewSet):
     model = Theme
+    chooser_viewset_class = PermissionCheckedChooserViewSet
     icon = "tag"
     menu_label = gettext_lazy("Thèmes")
     search_fields = ["name"]
@@ -266,7 +296,8 @@ class ModerationBulkAction(SnippetBulkAction):
     needs_rule = False
 
     def check_perm(self, contribution):
-        return can_moderate(self.request.user, contribution)
+        # The same scope as the listing: never another commune's, never an unconfirmed one.
+        return scoped_contributions(self.request.user).filter(pk=contribution.pk).exists()
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(**kwargs, needs_rule=self.needs_rule, action_label=self.display_name)
@@ -280,9 +311,14 @@ class ModerationBulkAction(SnippetBulkAction):
     @classmethod
     def execute_action(cls, objects, self=None, **kwargs):
         decide, _success = DECISIONS[cls.decision]
+        decided = 0
         for contribution in objects:
-            decide(contribution, self.request.user, self.cleaned_form.cleaned_data)
-        return len(objects), 0
+            try:
+                decide(contribution, self.request.user, self.cleaned_form.cleaned_data)
+            except ValidationError:
+                continue  # a decision that does not apply to this one (its state, or a pending appeal)
+            decided += 1
+        return decided, 0
 
     def get_success_message(self, num_parent_objects, num_child_objects):
         return ngettext("%(count)d contribution traitée.", "%(count)d contributions traitées.", num_parent_objects) % {
@@ -518,3 +554,18 @@ def register_exports_menu_item():
     return ExportsMenuItem(
         gettext_lazy("Exports des contributions"), reverse("participation_exports"), icon_name="download", order=160
     )
+
+
+@hooks.register("before_delete_page")
+def keep_what_citizens_brought(request, page):
+    # Nothing lost (invariant 2): contributions and questionnaire answers outlive no page deletion.
+    if isinstance(page.specific, ProcessPage) and Contribution.objects.filter(process=page).exists():
+        messages.error(request, _("Cette démarche a reçu des contributions : dépubliez-la plutôt que de la supprimer."))
+        return redirect("wagtailadmin_explore", page.get_parent().pk)
+    if (
+        isinstance(page.specific, QuestionnairePage)
+        and page.specific.get_submission_class().objects.filter(page=page).exists()
+    ):
+        messages.error(request, _("Ce questionnaire a reçu des réponses : dépubliez-le plutôt que de le supprimer."))
+        return redirect("wagtailadmin_explore", page.get_parent().pk)
+    return None

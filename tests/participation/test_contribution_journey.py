@@ -21,7 +21,7 @@ def test_the_whole_journey_from_submission_to_publication(client, process, moder
     assert contribution.status == ContributionStatus.AWAITING_CONFIRMATION
     assert "camille.secret" not in client.get(process.url).content.decode()
 
-    confirm = client.get(path_of(link_in_last_email("/participation/confirmer/")))
+    confirm = client.post(path_of(link_in_last_email("/participation/confirmer/")))
     assert confirm.status_code == 200
     contribution.refresh_from_db()
     assert contribution.status == ContributionStatus.AWAITING_MODERATION
@@ -57,7 +57,7 @@ def test_after_moderation_publishes_on_confirmation(client, commune_space, legal
     process = make_process(commune_space, "Centre-ville", moderation_mode="after")
 
     submit(client, process)
-    client.get(path_of(link_in_last_email("/participation/confirmer/")))
+    client.post(path_of(link_in_last_email("/participation/confirmer/")))
 
     assert "Planter des arbres" in client.get(process.url).content.decode()
 
@@ -65,7 +65,7 @@ def test_after_moderation_publishes_on_confirmation(client, commune_space, legal
 def test_a_rejection_names_the_rule_and_the_appeal_reaches_another_moderator(client, process, moderators):
     first, second = moderators
     submit(client, process)
-    client.get(path_of(link_in_last_email("/participation/confirmer/")))
+    client.post(path_of(link_in_last_email("/participation/confirmer/")))
     contribution = Contribution.objects.get()
 
     client.force_login(first)
@@ -116,7 +116,7 @@ def test_a_rejection_names_the_rule_and_the_appeal_reaches_another_moderator(cli
 def test_an_overturned_appeal_publishes_the_contribution(client, process, moderators, staff_user):
     first, _second = moderators
     submit(client, process)
-    client.get(path_of(link_in_last_email("/participation/confirmer/")))
+    client.post(path_of(link_in_last_email("/participation/confirmer/")))
     contribution = Contribution.objects.get()
     client.force_login(first)
     client.post(
@@ -139,7 +139,7 @@ def test_an_overturned_appeal_publishes_the_contribution(client, process, modera
 @pytest.mark.parametrize("action", ["reject", "hide"])
 def test_rejecting_or_hiding_requires_a_rule_of_the_current_charter(client, process, moderators, action):
     submit(client, process)
-    client.get(path_of(link_in_last_email("/participation/confirmer/")))
+    client.post(path_of(link_in_last_email("/participation/confirmer/")))
     contribution = Contribution.objects.get()
     if action == "hide":
         contribution.status = ContributionStatus.PUBLISHED

@@ -12,7 +12,7 @@ MODERATION = "wagtailsnippets_participation_contribution"
 @pytest.fixture
 def pending(client, process):
     submit(client, process)
-    client.get(path_of(link_in_last_email("/participation/confirmer/")))
+    client.post(path_of(link_in_last_email("/participation/confirmer/")))
     return Contribution.objects.get()
 
 
@@ -52,7 +52,7 @@ def test_bulk_decisions_act_only_on_the_moderators_own_commune(client, process, 
 
     nancy_process = make_process(make_space("Nancy", slug="nancy"), "Plan vélo")
     submit(client, nancy_process, text="Une piste cyclable vers la gare, protégée des voitures.")
-    client.get(path_of(link_in_last_email("/participation/confirmer/")))
+    client.post(path_of(link_in_last_email("/participation/confirmer/")))
     nancy_contribution = Contribution.objects.get(process=nancy_process)
     client.force_login(moderators[0])
 

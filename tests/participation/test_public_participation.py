@@ -123,10 +123,21 @@ def test_the_confirmation_link_is_refused_once_the_commune_is_inactive(client, p
     convention.revocation_decided_on = TODAY
     convention.save()
 
-    response = client.get(link)
+    response = client.post(link)
 
     assert response.status_code == 400
     assert "ne participe plus" in response.content.decode()
+    assert Contribution.objects.get().status == ContributionStatus.AWAITING_CONFIRMATION
+
+
+def test_opening_the_confirmation_link_alone_confirms_nothing(client, process):
+    submit(client, process)
+    link = path_of(link_in_last_email("/participation/confirmer/"))
+
+    page = client.get(link)
+    client.head(link)
+
+    assert "Je confirme ma contribution" in page.content.decode()
     assert Contribution.objects.get().status == ContributionStatus.AWAITING_CONFIRMATION
 
 
@@ -134,9 +145,9 @@ def test_tampered_or_expired_confirmation_links_are_refused(client, process, set
     submit(client, process)
     link = path_of(link_in_last_email("/participation/confirmer/"))
 
-    tampered = client.get(link[:-3] + "xx/")
+    tampered = client.post(link[:-3] + "xx/")
     settings.CONTRIBUTION_CONFIRMATION_HOURS = -1
-    expired = client.get(link)
+    expired = client.post(link)
 
     assert tampered.status_code == 400 and "pas valide" in tampered.content.decode()
     assert expired.status_code == 400 and "a expiré" in expired.content.decode()
@@ -174,7 +185,7 @@ def test_a_robot_filling_the_honeypot_stores_nothing(client, process):
 def test_moderators_get_at_most_one_email_per_process_per_hour(client, process, moderators):
     for n in range(3):
         submit(client, process, text=f"Idée numéro {n} pour la cour de l'école.", email=f"auteur{n}@example.org")
-        client.get(path_of(link_in_last_email("/participation/confirmer/")))
+        client.post(path_of(link_in_last_email("/participation/confirmer/")))
 
     to_moderators = [m for m in mail.outbox if moderators[0].email in m.to]
     assert len(to_moderators) == 1
@@ -186,7 +197,7 @@ def test_reports_past_the_threshold_hide_the_contribution_until_a_moderator_deci
     url = process.url + f"contributions/{contribution.pk}/signaler/"
 
     first = client.post(url, {"rule_key": "respect"}, REMOTE_ADDR="192.0.2.1")
-    again = client.post(url, {"rule_key": "respect"}, REMOTE_ADDR="192.0.2.1")
+    again = client.post(url, {"rule_key": "respect"}, REMOTE_ADDR="192.0.2.1", HTTP_USER_AGENT="Un autre navigateur")
     contribution.refresh_from_db()
     assert contribution.status == ContributionStatus.PUBLISHED, "the same visitor counts once"
     second = client.post(url, {"rule_key": "publicite"}, REMOTE_ADDR="192.0.2.2")
