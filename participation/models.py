@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Max, Min, OuterRef, Subquery
-from django.db.models.functions import Left, Length
+from django.db.models.functions import Cast, Left, Length
 from django.http import Http404
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -20,6 +20,7 @@ from wagtail.contrib.forms.panels import FormSubmissionsPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page, PageManager, PageQuerySet
+from wagtail.models.audit_log import BaseLogEntry, ModelLogEntryManager
 from wagtail.search import index
 
 from communes.models.pages import CommunePageMixin
@@ -245,6 +246,28 @@ class ProcessPage(CommunePageMixin, RoutablePageMixin, Page):
             raise ValidationError(
                 {"event_starts_at": _("Indiquez la date de la rencontre pour ouvrir des inscriptions.")}
             )
+
+    def serve(self, request, *args, **kwargs):
+        # Belt and braces with the view restriction: an internal process is for its commune's agents.
+        if self.is_internal and not self.readable_by(request.user):
+            from django.contrib.auth.views import redirect_to_login
+
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            raise Http404
+        return super().serve(request, *args, **kwargs)
+
+    def readable_by(self, user):
+        from communes.gate import commune_space_of
+        from communes.models import CommuneRole
+        from communes.permissions import commune_ids_for, is_metropole_staff
+
+        if not self.is_internal:
+            return True
+        if user.is_superuser or is_metropole_staff(user):
+            return True
+        commune_id = commune_space_of(self).commune_id
+        return any(commune_id in commune_ids_for(user, role) for role in CommuneRole)
 
     def get_context(self, request, *args, **kwargs):
         from .views import process_context
@@ -503,3 +526,29 @@ class EventRegistration(models.Model):
 
     def __str__(self):
         return _("Inscription n° %(pk)s") % {"pk": self.pk}
+
+
+class ContributionLogEntryManager(ModelLogEntryManager):
+    def viewable_by_user(self, user):
+        """The audit log of contributions, scoped like the moderation queue (invariant 5)."""
+        from .permissions import moderated_commune_ids
+
+        if user.is_superuser:
+            return self.all()
+        visible = Contribution.objects.filter(commune_id__in=moderated_commune_ids(user)).annotate(
+            key=Cast("pk", output_field=models.CharField())
+        )
+        return self.filter(object_id__in=visible.values("key"))
+
+
+class ContributionLogEntry(BaseLogEntry):
+    """Moderation decisions in Wagtail's audit log, readable only by those who moderate that commune."""
+
+    object_id = models.CharField(max_length=255, db_index=True)
+
+    objects = ContributionLogEntryManager()
+
+    class Meta(BaseLogEntry.Meta):
+        ordering = ["-timestamp", "-id"]
+        verbose_name = _("journal des contributions")
+        verbose_name_plural = _("journal des contributions")

@@ -32,7 +32,15 @@ from home.admin_choosers import (
 )
 
 from .exports import csv_response, json_response, xlsx_response
-from .models import AppealOutcome, Contribution, ContributionStatus, ProcessPage, QuestionnairePage, Theme
+from .models import (
+    AppealOutcome,
+    Contribution,
+    ContributionLogEntry,
+    ContributionStatus,
+    ProcessPage,
+    QuestionnairePage,
+    Theme,
+)
 from .permissions import can_decide_appeal, can_moderate, moderated_commune_ids
 from .personal_data import (
     anonymised_rows,
@@ -395,6 +403,7 @@ def add_moderation_panel(request, panels):
 
 @hooks.register("register_log_actions")
 def register_moderation_log_actions(actions):
+    actions.register_model(Contribution, ContributionLogEntry)
     for action, label in [
         ("participation.contribution_confirmed", _("Contribution confirmée par son auteur")),
         ("participation.contribution_approved", _("Contribution publiée")),

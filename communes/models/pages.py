@@ -30,6 +30,13 @@ class CommunePagePermissionTester(PagePermissionTester):
     def can_publish_subpage(self):
         return super().can_publish_subpage() and self._commune_is_active()
 
+    def can_set_view_restrictions(self):
+        # Who reads a commune's pages follows the convention and each process's audience (Art. 7):
+        # only Métropole staff change it by hand.
+        from ..permissions import is_metropole_staff
+
+        return super().can_set_view_restrictions() and (self.user.is_superuser or is_metropole_staff(self.user))
+
 
 class CommunePageMixin:
     """For page types that live in a commune's space: the convention gate applies to them."""
@@ -160,7 +167,7 @@ class CommuneSpacePage(CommunePageMixin, Page):
         from participation.models import ProcessPage, open_first
 
         context = super().get_context(request, *args, **kwargs)
-        context["processes"] = open_first(ProcessPage.objects.child_of(self).live().public().with_schedule())
+        context["processes"] = open_first(ProcessPage.objects.listed().child_of(self))
         return context
 
     def clean(self):

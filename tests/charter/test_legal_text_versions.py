@@ -165,3 +165,15 @@ def test_staff_preview_a_draft_before_publishing(rf, portal, staff_user):
     assert response.status_code == 200
     assert "Projet de charte." in response.content.decode()
     assert current_version(LegalTextKind.CHARTER, D(2027, 1, 2)) is None, "a preview publishes nothing"
+
+
+def test_a_published_version_cannot_be_unpublished(client, staff_user, publish_text):
+    publish_text(LegalTextKind.TERMS, "2022-03-01")
+    v2 = publish_text(LegalTextKind.TERMS, "2025-01-15")
+    client.force_login(staff_user)
+
+    client.post(reverse("wagtailsnippets_charter_legaltextversion:unpublish", args=[v2.pk]))
+
+    v2.refresh_from_db()
+    assert v2.live
+    assert client.get("/cgu/versions/2/").status_code == 200

@@ -264,3 +264,41 @@ def test_commune_groups_have_rights_on_their_own_space_only(commune_space, nancy
     assert spaces == {commune_space.pk}
     assert collections == {commune_space.commune.collection_id}
     assert commune_space.commune.collection_id != nancy.commune.collection_id
+
+
+def test_editors_cannot_delete_their_commune_space(client, commune_space, essey_editor):
+    # An empty space: Wagtail alone would let its editors delete it.
+    client.force_login(essey_editor)
+
+    response = client.post(reverse("wagtailadmin_pages:delete", args=[commune_space.pk]), follow=True)
+
+    assert Page.objects.filter(pk=commune_space.pk).exists()
+    assert "ne peut être supprimé que par la Métropole" in response.content.decode()
+
+
+def test_the_page_chooser_hides_other_communes_drafts(client, essey, essey_editor, nancy):
+    nancy_draft, _ = ensure_process(nancy, title="Projet secret de Nancy", summary="Brouillon.", publish=False)
+    own_draft, _ = ensure_process(essey[0], title="Brouillon d'Essey", summary="Brouillon.", publish=False)
+    client.force_login(essey_editor)
+
+    other = client.get(reverse("wagtailadmin_choose_page_child", args=[nancy.pk])).content.decode()
+    own = client.get(reverse("wagtailadmin_choose_page_child", args=[essey[0].pk])).content.decode()
+
+    assert "Projet secret de Nancy" not in other
+    assert "Brouillon d" in own
+
+
+def test_a_logged_in_editor_cannot_record_the_end_of_a_convention(client, essey, essey_editor):
+    convention = convention_of(essey[0])
+    client.force_login(essey_editor)
+
+    response = client.post(
+        reverse(f"{CONVENTIONS}:terminate", args=[convention.pk]),
+        {"letter_on": "2025-04-15", "effective_on": "2025-06-30"},
+    )
+
+    assert response.status_code in (302, 403)
+    if response.status_code == 302:
+        assert response.url == reverse("wagtailadmin_home")
+    convention.refresh_from_db()
+    assert convention.termination_effective_on is None

@@ -3,7 +3,6 @@
 import pytest
 from django.core import mail
 from django.urls import reverse
-from wagtail.models import ModelLogEntry
 
 from participation.models import Appeal, Contribution, ContributionStatus
 from tests.participation.conftest import link_in_last_email, path_of, submit
@@ -46,7 +45,7 @@ def test_the_whole_journey_from_submission_to_publication(client, process, moder
     assert "est publiée" in mail.outbox[-1].subject
     contribution.refresh_from_db()
     assert (contribution.decided_by, contribution.status) == (moderator, ContributionStatus.PUBLISHED)
-    assert ModelLogEntry.objects.filter(
+    assert ContributionLogEntry.objects.filter(
         action="participation.contribution_approved", object_id=str(contribution.pk), user=moderator
     ).exists()
 
@@ -103,7 +102,7 @@ def test_a_rejection_names_the_rule_and_the_appeal_reaches_another_moderator(cli
     appeal = Appeal.objects.get()
     assert (appeal.outcome, appeal.decided_by) == ("upheld", second)
     assert "Le message reste une attaque personnelle." in mail.outbox[-1].body
-    assert ModelLogEntry.objects.filter(action="participation.appeal_upheld", user=second).exists()
+    assert ContributionLogEntry.objects.filter(action="participation.appeal_upheld", user=second).exists()
 
     final = client.post(
         reverse("participation_decide_appeal", args=[contribution.pk]), {"outcome": "overturned", "response": "Non."}

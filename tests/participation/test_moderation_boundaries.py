@@ -131,3 +131,111 @@ def test_the_dashboard_tells_each_moderator_how_many_await_them(client, pending,
 
     assert "Contributions à modérer : <strong>1</strong>" in own
     assert "Contributions à modérer : <strong>0</strong>" in other
+
+
+def test_the_audit_log_of_contributions_is_scoped_to_the_moderators_communes(
+    client, pending, moderators, nancy_moderator
+):
+    from wagtail.log_actions import registry as log_registry
+
+    client.force_login(moderators[0])
+    client.post(reverse("participation_moderate", args=[pending.pk, "approve"]))
+    log_model = log_registry.get_log_model_for_instance(pending)
+
+    own = log_model.objects.viewable_by_user(moderators[0])
+    others = log_model.objects.viewable_by_user(nancy_moderator)
+    client.force_login(nancy_moderator)
+    history = client.get(reverse("wagtailadmin_reports:site_history")).content.decode()
+
+    assert own.filter(action="participation.contribution_approved").exists()
+    assert not others.exists()
+    assert f"Contribution n° {pending.pk}" not in history
+
+
+def test_the_contribution_chooser_is_scoped_and_closed_to_editors(
+    client, pending, moderators, nancy_moderator, make_user
+):
+    from communes.models import CommuneRole
+    from tests.conftest import commune_group
+
+    url = reverse("wagtailsnippetchoosers_participation_contribution:choose")
+    client.force_login(moderators[0])
+    own = client.get(url)
+    client.force_login(nancy_moderator)
+    other = client.get(url)
+    client.force_login(
+        make_user("editeur-essey", commune_group(pending.process.get_parent().specific, CommuneRole.EDITORS))
+    )
+    editor = client.get(url)
+    conventions = client.get(reverse("wagtailsnippetchoosers_communes_convention:choose"))
+
+    label = f"Contribution n° {pending.pk} "
+    assert own.status_code == 200 and label in own.json()["html"]
+    assert label not in other.json()["html"]
+    assert editor.status_code in (302, 403) and label not in editor.content.decode()
+    assert conventions.status_code in (302, 403)
+
+
+def test_the_process_filter_offers_only_the_moderators_processes(client, pending, nancy_moderator):
+    client.force_login(nancy_moderator)
+
+    listing = client.get(reverse(f"{MODERATION}:list")).content.decode()
+
+    assert pending.process.title not in listing
+
+
+def test_a_bulk_action_cannot_publish_an_unconfirmed_contribution(client, process, moderators):
+    submit(client, process)
+    unconfirmed = Contribution.objects.get()
+    client.force_login(moderators[0])
+
+    client.post(bulk_url("approve", unconfirmed))
+
+    unconfirmed.refresh_from_db()
+    assert unconfirmed.status == ContributionStatus.AWAITING_CONFIRMATION
+
+
+def test_a_rejection_must_name_a_rule(client, pending, moderators):
+    client.force_login(moderators[0])
+
+    client.post(reverse("participation_moderate", args=[pending.pk, "reject"]), {"rule_key": "", "reason": "Non."})
+
+    pending.refresh_from_db()
+    assert pending.status == ContributionStatus.AWAITING_MODERATION and pending.rule_title == ""
+
+
+def test_once_appealed_only_the_appeal_decision_changes_the_contribution(client, pending, moderators):
+    first, second = moderators
+    client.force_login(first)
+    client.post(
+        reverse("participation_moderate", args=[pending.pk, "reject"]), {"rule_key": "respect", "reason": "Non."}
+    )
+    client.logout()
+    client.post(path_of(link_in_last_email("/participation/contester/")), {"explanation": "Je conteste ce refus."})
+
+    client.force_login(first)
+    client.post(reverse("participation_moderate", args=[pending.pk, "approve"]))
+    pending.refresh_from_db()
+    assert pending.status == ContributionStatus.REJECTED, "the first moderator cannot publish over the appeal"
+
+    client.force_login(second)
+    client.post(reverse("participation_decide_appeal", args=[pending.pk]), {"outcome": "upheld", "response": "Non."})
+    client.force_login(first)
+    client.post(reverse("participation_moderate", args=[pending.pk, "approve"]))
+    pending.refresh_from_db()
+    assert pending.status == ContributionStatus.REJECTED, "the decision on the appeal is final"
+
+
+def test_other_moderators_are_told_of_an_appeal(client, pending, moderators):
+    from django.core import mail
+
+    first, second = moderators
+    client.force_login(first)
+    client.post(
+        reverse("participation_moderate", args=[pending.pk, "reject"]), {"rule_key": "respect", "reason": "Non."}
+    )
+    client.logout()
+    client.post(path_of(link_in_last_email("/participation/contester/")), {"explanation": "Je conteste ce refus."})
+
+    assert mail.outbox[-1].to == [second.email]
+    assert "contestée" in mail.outbox[-1].subject

@@ -369,3 +369,48 @@ def test_behind_a_proxy_the_rate_limit_counts_each_client(client, process, setti
 
     assert (first.status_code, other_client.status_code) == (200, 200)
     assert Contribution.objects.count() == 2
+
+
+def test_a_questionnaire_of_a_closed_process_takes_no_answer(client, commune_space, legal_texts):
+    from wagtail.contrib.forms.models import FormSubmission
+
+    from participation.demo import add_questionnaire
+
+    closed = make_process(commune_space, "Consultation close", starts=-60, ends=-1)
+    add_questionnaire(
+        closed, {"title": "Vos avis", "fields": [{"label": "Avis", "field_type": "singleline", "required": True}]}
+    )
+
+    response = client.post(closed.url + "vos-avis/", {"avis": "Trop tard ?"})
+
+    assert response.status_code == 400
+    assert "Cette démarche est terminée" in response.content.decode()
+    assert not FormSubmission.objects.exists()
+
+
+def test_an_editor_cannot_open_an_internal_process_to_the_public(client, commune_space, legal_texts, essey_editor):
+    from wagtail.models import PageViewRestriction
+
+    internal = make_process(commune_space, "Télétravail des agents", audience="agents")
+    client.force_login(essey_editor)
+
+    client.post(reverse("wagtailadmin_pages:set_privacy", args=[internal.pk]), {"restriction_type": "none"})
+    client.logout()
+
+    assert PageViewRestriction.objects.filter(page=internal).exists()
+    assert client.get(internal.url).status_code == 302
+
+
+def test_an_internal_process_stays_internal_even_without_its_restriction(client, commune_space, legal_texts, make_user):
+    from wagtail.models import PageViewRestriction
+
+    internal = make_process(commune_space, "Télétravail des agents", audience="agents")
+    PageViewRestriction.objects.filter(page=internal).delete()
+
+    anonymous = client.get(internal.url)
+    client.force_login(make_user("citoyen"))
+    citizen = client.get(internal.url)
+
+    assert anonymous.status_code == 302 and "/connexion/" in anonymous.url
+    assert citizen.status_code == 404
+    assert "Télétravail des agents" not in client.get("/essey-les-nancy/").content.decode()
