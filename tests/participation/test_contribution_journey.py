@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from participation.models import Appeal, Contribution, ContributionStatus
+from participation.models import Appeal, Contribution, ContributionLogEntry, ContributionStatus
 from tests.participation.conftest import link_in_last_email, path_of, submit
 
 MODERATION = "wagtailsnippets_participation_contribution"
