@@ -289,7 +289,8 @@ class ProcessPage(CommunePageMixin, RoutablePageMixin, Page):
 
         return report(request, self, contribution_id)
 
-    @path("donnees/contributions.<str:file_format>", name="open_data")
+    # Page paths cannot hold a dot: the format is the last segment (…/donnees/csv/, …/donnees/json/).
+    @path("donnees/<str:file_format>/", name="open_data")
     def open_data_route(self, request, file_format):
         from .views import open_data
 
