@@ -17,7 +17,9 @@ MEDIA_PERMISSIONS = {
     "wagtaildocs": ["add_document", "change_document", "choose_document"],
 }
 # The queue is scoped to the moderator's commune by our code; these only open the menu (invariant 5).
-MODERATOR_PERMISSIONS = ["view_contribution", "moderate_contribution"]
+MODERATOR_PERMISSIONS = ["view_contribution", "moderate_contribution", "view_eventregistration"]
+# Editors organise their commune's meetings: they read who registered (the listing is scoped to their commune).
+EDITOR_MODEL_PERMISSIONS = ["view_eventregistration"]
 STAFF_PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"]
 # Métropole staff manage communes, conventions, contracts and (with the charter app) the legal texts.
 STAFF_MODEL_PERMISSIONS = {
@@ -47,6 +49,7 @@ STAFF_MODEL_PERMISSIONS = {
         "view_contribution",
         "moderate_contribution",
         "export_personal_data",
+        "view_eventregistration",
         "add_theme",
         "change_theme",
         "view_theme",
@@ -104,7 +107,9 @@ def ensure_commune_groups(commune):
     collection = ensure_commune_collection(commune)
     groups = {role: _group_for(commune, role) for role in CommuneRole}
     access_admin = permission("wagtailadmin", "access_admin")
-    groups[CommuneRole.EDITORS].permissions.add(access_admin)
+    groups[CommuneRole.EDITORS].permissions.add(
+        access_admin, *(permission("participation", codename) for codename in EDITOR_MODEL_PERMISSIONS)
+    )
     groups[CommuneRole.MODERATORS].permissions.add(
         access_admin, *(permission("participation", codename) for codename in MODERATOR_PERMISSIONS)
     )

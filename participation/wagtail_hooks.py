@@ -20,7 +20,7 @@ from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import IndexView, InspectView, SnippetViewSet
+from wagtail.snippets.views.snippets import EditView, HistoryView, IndexView, InspectView, SnippetViewSet, UsageView
 
 from charter.services import current_charter_rules
 from communes.gate import commune_space_of
@@ -37,6 +37,7 @@ from .models import (
     Contribution,
     ContributionLogEntry,
     ContributionStatus,
+    EventRegistration,
     ProcessPage,
     QuestionnairePage,
     Theme,
@@ -115,10 +116,28 @@ class ContributionIndexView(IndexView):
         return scoped_contributions(self.request.user).order_by("-created_at")
 
 
-class ContributionInspectView(InspectView):
+class ScopedContributionMixin:
+    # Every view of one contribution (inspect, history, usage, edit) finds only the user's communes' ones.
+    def get_base_object_queryset(self):
+        return scoped_contributions(self.request.user)
+
+
+class ContributionHistoryView(ScopedContributionMixin, HistoryView):
+    pass
+
+
+class ContributionUsageView(ScopedContributionMixin, UsageView):
+    pass
+
+
+class ContributionEditView(ScopedContributionMixin, EditView):
+    pass
+
+
+class ContributionInspectView(ScopedContributionMixin, InspectView):
     def get_object(self, queryset=None):
         # Another commune's contribution is not found, rather than shown.
-        return get_object_or_404(scoped_contributions(self.request.user), pk=self.kwargs["pk"])
+        return get_object_or_404(self.get_base_object_queryset(), pk=self.kwargs["pk"])
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -168,6 +187,9 @@ class ContributionViewSet(SnippetViewSet):
     add_to_admin_menu = True
     index_view_class = ContributionIndexView
     inspect_view_class = ContributionInspectView
+    history_view_class = ContributionHistoryView
+    usage_view_class = ContributionUsageView
+    edit_view_class = ContributionEditView
     inspect_view_enabled = True
     inspect_template_name = "participation/admin/contribution_inspect.html"
     inspect_view_fields = [
@@ -578,3 +600,64 @@ def keep_what_citizens_brought(request, page):
         messages.error(request, _("Ce questionnaire a reçu des réponses : dépubliez-le plutôt que de le supprimer."))
         return redirect("wagtailadmin_explore", page.get_parent().pk)
     return None
+
+
+# --- Who registered for a meeting: for the commune organising it, and Métropole staff ----------------
+
+
+def registrations_visible_to(user):
+    from communes.models import CommuneRole, CommuneSpacePage
+    from communes.permissions import commune_ids_for
+
+    communes = moderated_commune_ids(user) | commune_ids_for(user, CommuneRole.EDITORS)
+    paths = CommuneSpacePage.objects.filter(commune_id__in=communes).values_list("path", flat=True)
+    under = Q()
+    for space_path in paths:
+        under |= Q(process__path__startswith=space_path)
+    return (
+        EventRegistration.objects.filter(under).select_related("process") if under else EventRegistration.objects.none()
+    )
+
+
+class RegistrationIndexView(IndexView):
+    def get_base_queryset(self):
+        return registrations_visible_to(self.request.user).order_by("process__title", "created_at")
+
+
+class ScopedRegistrationMixin:
+    def get_base_object_queryset(self):
+        return registrations_visible_to(self.request.user)
+
+
+class RegistrationHistoryView(ScopedRegistrationMixin, HistoryView):
+    pass
+
+
+class RegistrationUsageView(ScopedRegistrationMixin, UsageView):
+    pass
+
+
+class RegistrationEditView(ScopedRegistrationMixin, EditView):
+    pass
+
+
+class EventRegistrationViewSet(SnippetViewSet):
+    model = EventRegistration
+    icon = "group"
+    menu_label = gettext_lazy("Inscriptions aux rencontres")
+    menu_order = 170
+    add_to_admin_menu = True
+    index_view_class = RegistrationIndexView
+    history_view_class = RegistrationHistoryView
+    usage_view_class = RegistrationUsageView
+    edit_view_class = RegistrationEditView
+    chooser_viewset_class = PermissionCheckedChooserViewSet
+    list_display = ["process", "name", "email", "needs", "created_at"]
+    list_export = ["process", "name", "email", "needs", "created_at"]
+    search_fields = ["name", "process__title"]
+    search_backend_name = None
+    copy_view_enabled = False
+    inspect_view_enabled = False
+
+
+register_snippet(EventRegistrationViewSet)

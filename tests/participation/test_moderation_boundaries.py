@@ -239,3 +239,10 @@ def test_other_moderators_are_told_of_an_appeal(client, pending, moderators):
 
     assert mail.outbox[-1].to == [second.email]
     assert "contestée" in mail.outbox[-1].subject
+
+
+def test_another_communes_contribution_has_no_history_or_usage_page(client, pending, nancy_moderator):
+    client.force_login(nancy_moderator)
+
+    for view in ("history", "usage"):
+        assert client.get(reverse(f"{MODERATION}:{view}", args=[pending.pk])).status_code == 404, view

@@ -269,3 +269,27 @@ def test_purge_anonymises_exactly_what_is_past_retention(commune_space, legal_te
 
     call_command("purge_personal_data")
     assert "Changed: 0 contribution(s) anonymised, 0 unconfirmed" in capsys.readouterr().out.splitlines()[-1]
+
+
+def test_questionnaire_answers_are_exported_masked(client, process, moderators):
+    from wagtail.contrib.forms.models import FormSubmission
+
+    from participation.demo import add_questionnaire
+
+    add_questionnaire(
+        process, {"title": "Vos avis", "fields": [{"label": "Avis", "field_type": "multiline", "required": True}]}
+    )
+    questionnaire = process.get_children().get().specific
+    FormSubmission.objects.create(page=questionnaire, form_data={"avis": "Rappelez-moi au 06 12 34 56 78."})
+    client.force_login(moderators[0])
+
+    csv_rows = read_csv(
+        client.get(reverse("participation_export", args=[process.pk, "csv"]), {"questionnaire": questionnaire.pk})
+    )
+    workbook = load_workbook(
+        io.BytesIO(b"".join(client.get(reverse("participation_export", args=[process.pk, "xlsx"])).streaming_content)),
+        read_only=True,
+    )
+
+    assert csv_rows[1][2] == "Rappelez-moi au [téléphone masqué]."
+    assert "Vos avis" in workbook.sheetnames

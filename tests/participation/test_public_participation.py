@@ -414,3 +414,24 @@ def test_an_internal_process_stays_internal_even_without_its_restriction(client,
     assert anonymous.status_code == 302 and "/connexion/" in anonymous.url
     assert citizen.status_code == 404
     assert "Télétravail des agents" not in client.get("/essey-les-nancy/").content.decode()
+
+
+def test_a_commune_sees_who_registered_for_its_meeting_and_no_other(
+    client, commune_space, legal_texts, essey_editor, nancy_moderator
+):
+    import zoneinfo
+
+    starts_at = datetime.datetime.combine(
+        TODAY + datetime.timedelta(days=20), datetime.time(18), zoneinfo.ZoneInfo("Europe/Paris")
+    )
+    meeting = make_process(commune_space, "Réunion publique", event_starts_at=starts_at, event_capacity=10)
+    EventRegistration.objects.create(process=meeting, name="Alex Inscrit", email="alex@example.org")
+    url = reverse("wagtailsnippets_participation_eventregistration:list")
+
+    client.force_login(essey_editor)
+    own = client.get(url).content.decode()
+    client.force_login(nancy_moderator)
+    other = client.get(url).content.decode()
+
+    assert "Alex Inscrit" in own
+    assert "Alex Inscrit" not in other

@@ -1,0 +1,65 @@
+"""A net under invariant 4: crawl every public URL of the demo site after a marked contribution."""
+
+from django.core import mail
+from django.core.management import call_command
+from wagtail.models import Page
+
+from charter.models import LegalTextKind, LegalTextVersion
+from communes.models import CommuneSpacePage
+from participation.models import Contribution, ProcessPage
+from participation.services import approve
+from tests.participation.conftest import contribution_data, link_in_last_email, path_of
+
+EMAIL_MARKER = "zq7-secret-marker@example.org"
+PSEUDONYM_MARKER = "Pseudo-Zq7-Marker"
+
+
+def public_urls():
+    # Search for the contribution's words, not the marker: the results page repeats the query itself.
+    urls = {"/", "/recherche/?q=cours", "/recherche/?q=charmes+grillage", "/page-qui-n-existe-pas/"}
+    urls |= {page.url for page in Page.objects.live().public().filter(depth__gt=1).specific()}
+    for kind in LegalTextKind:
+        urls |= {f"/{kind.value}/", f"/{kind.value}/versions/"}
+    urls |= {version.get_url() for version in LegalTextVersion.objects.filter(live=True)}
+    urls |= {
+        f"/donnees-personnelles/commune/{slug}/" for slug in CommuneSpacePage.objects.values_list("slug", flat=True)
+    }
+    for process in ProcessPage.objects.live().public():
+        urls |= {process.url + "donnees/csv/", process.url + "donnees/json/", process.url + "?page=2"}
+    return sorted(url for url in urls if url)
+
+
+def crawl(client):
+    pages = {}
+    for url in public_urls():
+        response = client.get(url)
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        pages[url] = body.decode("utf-8", "replace")
+    return pages
+
+
+def test_no_public_url_shows_the_email_and_the_pseudonym_only_where_published(client, staff_user, db):
+    call_command("load_demo")
+    process = ProcessPage.objects.get(slug="imaginons-ensemble-nos-cours-decole")
+    client.post(
+        process.url + "contribuer/",
+        contribution_data(
+            process, email=EMAIL_MARKER, pseudonym=PSEUDONYM_MARKER, text="Une haie de charmes le long du grillage."
+        ),
+    )
+    client.post(path_of(link_in_last_email("/participation/confirmer/")))
+    contribution = Contribution.objects.get(email=EMAIL_MARKER)
+
+    pending = crawl(client)
+    assert not [url for url, html in pending.items() if EMAIL_MARKER in html or PSEUDONYM_MARKER in html]
+
+    approve(contribution, staff_user)
+    mail.outbox.clear()
+    published = crawl(client)
+
+    assert not [url for url, html in published.items() if EMAIL_MARKER in html]
+    showing_pseudonym = {url for url, html in published.items() if PSEUDONYM_MARKER in html}
+    # Only the process page where it is published (any page of its pagination).
+    assert process.url in showing_pseudonym
+    assert {url.split("?")[0] for url in showing_pseudonym} == {process.url}, showing_pseudonym
+    assert len(published) > 60, "the crawl covers the demo site"
