@@ -5,13 +5,15 @@ only through an export that needs its own permission and is logged with a reason
 """
 
 import datetime
+import hashlib
+import hmac
 import re
 import secrets
 
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -146,32 +148,49 @@ def open_data_available(process):
 # --- Data rights, through a signed link in every email ------------------------------------------------
 
 
+def contributor_key(email):
+    """A keyed hash of the email (case-insensitive); empty once the email is erased."""
+    if not email:
+        return ""
+    return hmac.new(settings.SECRET_KEY.encode(), email.strip().lower().encode(), hashlib.sha256).hexdigest()
+
+
 def rights_url(email):
-    token = signing.dumps(email.lower(), salt=RIGHTS_SALT)
+    # The token carries the keyed hash, not the address: a link in a log or a proxy reveals nobody.
+    token = signing.dumps(contributor_key(email), salt=RIGHTS_SALT)
     return settings.PUBLIC_BASE_URL + reverse("participation:my_data", args=[token])
 
 
-def email_from_rights_token(token):
+def key_from_rights_token(token):
     from .services import Refused
 
     try:
-        return signing.loads(token, salt=RIGHTS_SALT, max_age=settings.DATA_RIGHTS_LINK_DAYS * 86400)
+        key = signing.loads(token, salt=RIGHTS_SALT, max_age=settings.DATA_RIGHTS_LINK_DAYS * 86400)
     except signing.SignatureExpired:
         raise Refused(
             _("Ce lien a expiré. Le lien contenu dans votre dernier courriel de la plateforme reste valable.")
         ) from None
     except signing.BadSignature:
         raise Refused(_("Ce lien n'est pas valide. Vérifiez qu'il a été copié en entier.")) from None
+    if not key:
+        raise Refused(_("Ce lien n'est pas valide. Vérifiez qu'il a été copié en entier."))
+    return key
 
 
-def contributions_of(email):
-    return Contribution.objects.filter(email__iexact=email).select_related("process").order_by("-created_at")
+def contributions_of(key):
+    """The contributions of one contributor, found by the keyed hash of their email (never an empty one)."""
+    if not key:
+        return Contribution.objects.none()
+    return Contribution.objects.filter(contributor_key=key).select_related("process").order_by("-created_at")
 
 
-def stored_data_of(email):
+def stored_data_of(key):
     """Everything stored about one contributor, for them to download (right of access)."""
+    contributions = list(contributions_of(key).select_related("appeal"))
+    registrations = EventRegistration.objects.filter(contributor_key=key).select_related("process") if key else []
+    emails = {c.email for c in contributions} | {r.email for r in registrations}
     return {
-        "adresse_electronique": email,
+        "adresses_electroniques": sorted(email for email in emails if email),
         "contributions": [
             {
                 "demarche": contribution.process.title,
@@ -182,21 +201,23 @@ def stored_data_of(email):
                 "confirmee_le": contribution.confirmed_at.isoformat() if contribution.confirmed_at else None,
                 "publiee_le": contribution.published_at.isoformat() if contribution.published_at else None,
                 "regle_citee": contribution.rule_title,
+                "explication_de_la_moderation": contribution.decision_reason,
                 "contestation": getattr(getattr(contribution, "appeal", None), "explanation", None),
+                "reponse_a_la_contestation": getattr(getattr(contribution, "appeal", None), "response", None),
             }
-            for contribution in contributions_of(email).select_related("appeal")
+            for contribution in contributions
         ],
         "inscriptions": [
             {"demarche": registration.process.title, "nom": registration.name, "besoins": registration.needs}
-            for registration in EventRegistration.objects.filter(email__iexact=email).select_related("process")
+            for registration in registrations
         ],
     }
 
 
 @transaction.atomic
-def withdraw(contribution, email):
+def withdraw(contribution, key):
     """The author takes one contribution back: it leaves the site, and moderation."""
-    if contribution.email.lower() != email.lower():
+    if not key or contribution.contributor_key != key:
         return False
     contribution.status = ContributionStatus.WITHDRAWN
     contribution.save(update_fields=["status"])
@@ -208,22 +229,23 @@ def _erase(contribution, *, keep_published_text):
     keep_text = keep_published_text and contribution.status == ContributionStatus.PUBLISHED
     contribution.pseudonym = ERASED_PSEUDONYM
     contribution.email = ""
+    contribution.decision_reason = ""  # it may quote the author
     contribution.anonymised_at = timezone.now()
     if not keep_text:
         contribution.text = ""
-        if contribution.status == ContributionStatus.PUBLISHED:
+        if contribution.status != ContributionStatus.REJECTED:
             contribution.status = ContributionStatus.WITHDRAWN
     contribution.save()
-    Appeal.objects.filter(contribution=contribution).update(explanation="")
+    Appeal.objects.filter(contribution=contribution).update(explanation="", response="")
 
 
 @transaction.atomic
-def erase_personal_data(email, *, keep_published_text=False, user=None):
+def erase_personal_data(key, *, keep_published_text=False, user=None):
     """Right to erasure: pseudonym and email replaced, text kept only if published and the author wishes.
 
     Logged with counts only, never with what was erased. Returns the number of contributions changed.
     """
-    contributions = list(contributions_of(email))
+    contributions = list(contributions_of(key))
     Contribution.objects.filter(
         pk__in=[c.pk for c in contributions if c.status == ContributionStatus.AWAITING_CONFIRMATION]
     ).delete()
@@ -234,7 +256,8 @@ def erase_personal_data(email, *, keep_published_text=False, user=None):
         _erase(contribution, keep_published_text=keep_published_text)
         log(contribution, "participation.personal_data_erased", user=user, data={"kept_text": bool(contribution.text)})
         erased += 1
-    EventRegistration.objects.filter(email__iexact=email).delete()
+    if key:
+        EventRegistration.objects.filter(contributor_key=key).delete()
     return erased
 
 
@@ -290,8 +313,10 @@ def purge_personal_data(*, dry_run=False, today=None, now=None):
     return counts
 
 
-def has_personal_data(email):
+def has_personal_data(key):
+    if not key:
+        return False
     return (
-        Contribution.objects.filter(Q(email__iexact=email)).exists()
-        or EventRegistration.objects.filter(email__iexact=email).exists()
+        Contribution.objects.filter(contributor_key=key).exclude(email="").exists()
+        or EventRegistration.objects.filter(contributor_key=key).exists()
     )

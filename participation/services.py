@@ -565,6 +565,8 @@ def _send_to_author(contribution, subject, paragraphs):
     """Every email to a contributor ends with their personal link to their data (right of access, erasure)."""
     from .personal_data import rights_url
 
+    if not contribution.email:  # erased: nobody to write to
+        return
     footer = _(
         "Vos données : consulter, retirer ou effacer vos contributions, télécharger ce qui est enregistré : %(url)s"
     ) % {"url": rights_url(contribution.email)}

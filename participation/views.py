@@ -16,9 +16,9 @@ from .forms import AppealForm, ContributionForm, RegistrationForm, ReportForm
 from .models import Contribution, EventRegistration, QuestionnairePage
 from .personal_data import (
     contributions_of,
-    email_from_rights_token,
     erase_personal_data,
     has_personal_data,
+    key_from_rights_token,
     open_data_available,
     open_data_rows,
     stored_data_of,
@@ -172,7 +172,7 @@ def open_data(request, process, file_format):
 def my_data(request, token):
     """The contributor's own page, reached through the link in each email: see, withdraw, erase, download."""
     try:
-        email = email_from_rights_token(token)
+        key = key_from_rights_token(token)
     except Refused as refusal:
         return TemplateResponse(
             request, "participation/message.html", {"title": "Lien non valide", "message": refusal.message}, status=400
@@ -181,23 +181,23 @@ def my_data(request, token):
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "withdraw":
-            contribution = get_object_or_404(Contribution, pk=request.POST.get("contribution"), email__iexact=email)
-            withdraw(contribution, email)
+            contribution = get_object_or_404(Contribution, pk=request.POST.get("contribution"), contributor_key=key)
+            withdraw(contribution, key)
             context["done"] = "Votre contribution est retirée : elle n'est plus visible sur le site."
         elif action == "erase":
-            erase_personal_data(email, keep_published_text=request.POST.get("keep_text") == "on")
+            erase_personal_data(key, keep_published_text=request.POST.get("keep_text") == "on")
             context["done"] = "Vos données personnelles sont effacées. Ce lien ne vous montre plus rien."
-    contributions = contributions_of(email)
-    context.update(contributions=contributions, has_data=has_personal_data(email))
+    contributions = contributions_of(key)
+    context.update(contributions=contributions, has_data=has_personal_data(key))
     return TemplateResponse(request, "participation/my_data.html", context)
 
 
 def my_data_download(request, token):
     try:
-        email = email_from_rights_token(token)
+        key = key_from_rights_token(token)
     except Refused:
         raise Http404 from None
-    return json_response(stored_data_of(email), "mes-donnees")
+    return json_response(stored_data_of(key), "mes-donnees")
 
 
 def confirm(request, token):

@@ -18,6 +18,7 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import Column, TitleColumn
+from wagtail.log_actions import log
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import EditView, HistoryView, IndexView, InspectView, SnippetViewSet, UsageView
@@ -45,6 +46,7 @@ from .models import (
 from .permissions import can_decide_appeal, can_moderate, moderated_commune_ids
 from .personal_data import (
     anonymised_rows,
+    contributor_key,
     erase_personal_data,
     log_export,
     personal_rows,
@@ -438,6 +440,7 @@ def register_moderation_log_actions(actions):
         ("participation.appeal_overturned", _("Contestation : contribution publiée")),
         ("participation.contribution_withdrawn", _("Contribution retirée par son auteur")),
         ("participation.personal_data_erased", _("Données personnelles effacées")),
+        ("participation.personal_data_communicated", _("Données d'un contributeur communiquées à sa demande")),
         ("participation.export_anonymised", _("Export anonymisé des contributions")),
         ("participation.export_personal_data", _("Export des contributions avec données personnelles")),
     ]:
@@ -556,10 +559,11 @@ def data_rights_request(request):
         return _forbidden(request, _("Les demandes d'exercice des droits sont traitées par la Métropole."))
     form = DataRightsForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        email = form.cleaned_data["email"]
+        key = contributor_key(form.cleaned_data["email"])
         if form.cleaned_data["action"] == "download":
-            return json_response(stored_data_of(email), "donnees-contributeur")
-        count = erase_personal_data(email, keep_published_text=form.cleaned_data["keep_text"], user=request.user)
+            log(request.user, "participation.personal_data_communicated", user=request.user)
+            return json_response(stored_data_of(key), "donnees-contributeur")
+        count = erase_personal_data(key, keep_published_text=form.cleaned_data["keep_text"], user=request.user)
         messages.success(request, _("%(count)s contribution(s) anonymisée(s).") % {"count": count})
         return redirect("participation_data_rights")
     return TemplateResponse(request, "participation/admin/data_rights.html", {"form": form})
@@ -653,7 +657,6 @@ class EventRegistrationViewSet(SnippetViewSet):
     edit_view_class = RegistrationEditView
     chooser_viewset_class = PermissionCheckedChooserViewSet
     list_display = ["process", "name", "email", "needs", "created_at"]
-    list_export = ["process", "name", "email", "needs", "created_at"]
     search_fields = ["name", "process__title"]
     search_backend_name = None
     copy_view_enabled = False

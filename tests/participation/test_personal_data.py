@@ -168,6 +168,27 @@ def test_a_tampered_or_expired_personal_link_fails(client, process, settings):
     assert "Planter" not in tampered.content.decode() + expired.content.decode()
 
 
+def test_the_personal_link_does_not_carry_the_address(client, process):
+    import base64
+
+    submit(client, process, email=MARK_EMAIL)
+    token = rights_link().rstrip("/").rsplit("/", 1)[1]
+
+    decoded = base64.urlsafe_b64decode(token.split(":")[0] + "===").decode("latin-1")
+    assert "marqueur" not in decoded.lower() and "marqueur" not in token.lower()
+
+
+def test_one_contributors_link_cannot_withdraw_anothers_contribution(client, process):
+    someone_else = add(process, "L'idée de quelqu'un d'autre.", email="autre@example.org")
+    submit(client, process, email=MARK_EMAIL)
+
+    response = client.post(rights_link(), {"action": "withdraw", "contribution": someone_else.pk})
+
+    assert response.status_code == 404
+    someone_else.refresh_from_db()
+    assert someone_else.status == ContributionStatus.PUBLISHED
+
+
 def test_withdrawing_takes_a_contribution_off_the_site(client, process):
     contribution = add(process, "Une idée que je retire.")
     submit(client, process, email=MARK_EMAIL)
@@ -197,7 +218,13 @@ def text_columns_containing(value):
 @pytest.mark.parametrize("keep_text", [False, True])
 def test_erasure_leaves_nothing_of_the_erased_data(client, process, keep_text):
     add(process, "Texte publié de l'auteur marqué.", pseudonym="Pseudo-Marqueur")
-    add(process, "Texte refusé de l'auteur marqué.", pseudonym="Pseudo-Marqueur", status=ContributionStatus.REJECTED)
+    add(
+        process,
+        "Texte refusé de l'auteur marqué.",
+        pseudonym="Pseudo-Marqueur",
+        status=ContributionStatus.REJECTED,
+        decision_reason="Réponse à Pseudo-Marqueur : refusé.",
+    )
     submit(client, process, email=MARK_EMAIL, pseudonym="Pseudo-Marqueur")
 
     client.post(rights_link(), {"action": "erase", "keep_text": "on" if keep_text else ""})
@@ -222,7 +249,7 @@ def test_the_contributor_downloads_what_is_stored_about_them(client, process):
     response = client.get(rights_link() + "telecharger/")
 
     data = response.json()
-    assert data["adresse_electronique"] == MARK_EMAIL
+    assert data["adresses_electroniques"] == [MARK_EMAIL]
     assert data["contributions"][0]["texte"].startswith("Planter des arbres")
 
 
