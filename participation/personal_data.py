@@ -291,22 +291,31 @@ def stale_report_fingerprints(now=None):
     return Report.objects.filter(created_at__lt=cutoff).exclude(reporter_hash__startswith="purged-")
 
 
+def registrations_past_retention(today=None):
+    """Registrations for meetings held longer ago than the retention period."""
+    cutoff = retention_cutoff(today)
+    return EventRegistration.objects.filter(process__event_starts_at__date__lt=cutoff)
+
+
 @transaction.atomic
 def purge_personal_data(*, dry_run=False, today=None, now=None):
     """Anonymise what is past retention, delete expired unconfirmed contributions, forget old fingerprints."""
     anonymise = past_retention(today)
     unconfirmed = expired_unconfirmed(now)
     fingerprints = stale_report_fingerprints(now)
+    registrations = registrations_past_retention(today)
     counts = {
         "anonymised": anonymise.count(),
         "unconfirmed_deleted": unconfirmed.count(),
         "report_fingerprints_forgotten": fingerprints.count(),
+        "registrations_deleted": registrations.count(),
     }
     if dry_run:
         return counts
     for contribution in anonymise.iterator(chunk_size=500):
         _erase(contribution, keep_published_text=True)
     unconfirmed.delete()
+    registrations.delete()
     for report in fingerprints:
         report.reporter_hash = f"purged-{report.pk}"
         report.save(update_fields=["reporter_hash"])

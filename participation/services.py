@@ -6,6 +6,7 @@ None of them knows about requests: views pass in what they read from one.
 import hashlib
 import hmac
 import ipaddress
+import secrets
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -110,14 +111,23 @@ def client_network(remote_addr):
     return str(address)
 
 
+def daily_salt(day=None):
+    """A random salt for the day, kept only in the (shared) cache and forgotten after two days.
+
+    Derived from nothing stored, so even whoever holds SECRET_KEY and the database cannot try every
+    address against an old fingerprint.
+    """
+    day = day or timezone.localdate()
+    return cache.get_or_set(f"participation:fingerprint-salt:{day.isoformat()}", secrets.token_hex(32), 2 * 86400)
+
+
 def client_fingerprint(remote_addr, day=None):
     """A keyed hash of the client's network, salted with the day: enough to count, never the address.
 
     Headers a client chooses (User-Agent) are left out, so changing them does not make a new client;
     the salt rotates daily, so fingerprints cannot be linked from one day to the next.
     """
-    day = day or timezone.localdate()
-    key = f"{settings.SECRET_KEY}|{day.isoformat()}".encode()
+    key = daily_salt(day).encode()
     return hmac.new(key, client_network(remote_addr).encode(), hashlib.sha256).hexdigest()
 
 

@@ -664,3 +664,11 @@ class EventRegistrationViewSet(SnippetViewSet):
 
 
 register_snippet(EventRegistrationViewSet)
+
+
+@hooks.register("filter_form_submissions_for_user")
+def raw_answers_only_with_the_personal_data_permission(user, editable_forms):
+    # Raw questionnaire answers may hold personal data: editors use the masked export instead (Art. 7).
+    if user.has_perm("participation.export_personal_data"):
+        return editable_forms
+    return editable_forms.none()

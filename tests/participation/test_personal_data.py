@@ -320,3 +320,52 @@ def test_questionnaire_answers_are_exported_masked(client, process, moderators):
 
     assert csv_rows[1][2] == "Rappelez-moi au [téléphone masqué]."
     assert "Vos avis" in workbook.sheetnames
+
+
+def test_editors_cannot_read_raw_questionnaire_answers(client, process, essey_editor, staff_user):
+    from participation.demo import add_questionnaire
+
+    add_questionnaire(
+        process, {"title": "Vos avis", "fields": [{"label": "Avis", "field_type": "singleline", "required": True}]}
+    )
+    questionnaire = process.get_children().get()
+    url = reverse("wagtailforms:list_submissions", args=[questionnaire.pk])
+
+    client.force_login(essey_editor)
+    editor = client.get(url)
+    client.force_login(staff_user)
+    staff = client.get(url)
+
+    assert editor.status_code in (302, 403) and editor.status_code != staff.status_code
+    assert staff.status_code == 200
+
+
+def test_meeting_registrations_are_deleted_after_retention(commune_space, legal_texts, settings):
+    from participation.models import EventRegistration
+    from participation.personal_data import purge_personal_data
+
+    settings.PERSONAL_DATA_RETENTION_DAYS = 30
+    long_ago = datetime.datetime(2020, 5, 1, 18, tzinfo=datetime.UTC)
+    soon = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=10)
+    old = make_process(
+        commune_space, "Ancienne réunion", starts=-2000, ends=-1900, event_starts_at=long_ago, event_capacity=5
+    )
+    new = make_process(commune_space, "Prochaine réunion", event_starts_at=soon, event_capacity=5)
+    EventRegistration.objects.create(process=old, name="Ancien", email="ancien@example.org")
+    EventRegistration.objects.create(process=new, name="Nouveau", email="nouveau@example.org")
+
+    counts = purge_personal_data()
+
+    assert counts["registrations_deleted"] == 1
+    assert list(EventRegistration.objects.values_list("name", flat=True)) == ["Nouveau"]
+
+
+def test_fingerprints_change_with_the_day_and_hold_no_address():
+    from participation.services import client_fingerprint
+
+    today = client_fingerprint("192.0.2.10", day=datetime.date(2026, 11, 26))
+    same_day = client_fingerprint("192.0.2.10", day=datetime.date(2026, 11, 26))
+    next_day = client_fingerprint("192.0.2.10", day=datetime.date(2026, 11, 27))
+
+    assert today == same_day != next_day
+    assert "192.0.2.10" not in today

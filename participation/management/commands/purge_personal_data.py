@@ -19,5 +19,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{prefix}: {counts['anonymised']} contribution(s) anonymised, "
             f"{counts['unconfirmed_deleted']} unconfirmed contribution(s) deleted, "
-            f"{counts['report_fingerprints_forgotten']} report fingerprint(s) forgotten."
+            f"{counts['report_fingerprints_forgotten']} report fingerprint(s) forgotten, "
+            f"{counts['registrations_deleted']} meeting registration(s) deleted."
         )
