@@ -372,6 +372,21 @@ class QuestionnairePage(CommunePageMixin, AbstractForm):
 # --- Contributions -------------------------------------------------------------------------
 
 
+class KeyedByEmailMixin(models.Model):
+    """A keyed hash of the email, kept in step with it: what the contributor's personal link carries."""
+
+    contributor_key = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        from .personal_data import contributor_key
+
+        self.contributor_key = contributor_key(self.email)
+        super().save(*args, **kwargs)
+
+
 class ContributionStatus(models.TextChoices):
     AWAITING_CONFIRMATION = "unconfirmed", _("En attente de confirmation")
     AWAITING_MODERATION = "pending", _("À modérer")
@@ -392,7 +407,7 @@ class ContributionQuerySet(models.QuerySet):
         return self.filter(commune_id__in=commune_ids)
 
 
-class Contribution(models.Model):
+class Contribution(KeyedByEmailMixin, models.Model):
     """A citizen's idea or opinion on a process. Public identity: the pseudonym; the email stays private."""
 
     process = models.ForeignKey(
@@ -405,8 +420,6 @@ class Contribution(models.Model):
     pseudonym = models.CharField(_("pseudonyme"), max_length=PSEUDONYM_MAX_LENGTH)
     # Blank once erased (at the author's request or past the retention period).
     email = models.EmailField(_("adresse électronique"), blank=True)
-    # A keyed hash of the email: what the author's personal link carries, so the link never shows the address.
-    contributor_key = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     text = models.TextField(_("contribution"), max_length=CONTRIBUTION_MAX_LENGTH, blank=True)
     theme = models.ForeignKey(Theme, verbose_name=_("thème"), null=True, blank=True, on_delete=models.SET_NULL)
     charter_version = models.ForeignKey(
@@ -451,12 +464,6 @@ class Contribution(models.Model):
     def __str__(self):
         # No personal data here: this string is copied into the audit log.
         return _("Contribution n° %(pk)s sur « %(process)s »") % {"pk": self.pk, "process": self.process.title}
-
-    def save(self, *args, **kwargs):
-        from .personal_data import contributor_key
-
-        self.contributor_key = contributor_key(self.email)
-        super().save(*args, **kwargs)
 
     @property
     def is_public(self):
@@ -519,13 +526,12 @@ class Appeal(models.Model):
         return bool(self.outcome)
 
 
-class EventRegistration(models.Model):
+class EventRegistration(KeyedByEmailMixin, models.Model):
     """A registration for a process's public meeting or workshop, within its capacity."""
 
     process = models.ForeignKey(ProcessPage, on_delete=models.PROTECT, related_name="registrations")
     name = models.CharField(_("nom"), max_length=100)
     email = models.EmailField(_("adresse électronique"))
-    contributor_key = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     needs = models.CharField(_("besoins d'accessibilité"), max_length=255, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -536,12 +542,6 @@ class EventRegistration(models.Model):
 
     def __str__(self):
         return _("Inscription n° %(pk)s") % {"pk": self.pk}
-
-    def save(self, *args, **kwargs):
-        from .personal_data import contributor_key
-
-        self.contributor_key = contributor_key(self.email)
-        super().save(*args, **kwargs)
 
 
 class ContributionLogEntryManager(ModelLogEntryManager):
