@@ -74,6 +74,13 @@ def process_context(process, request):
     }
 
 
+def invalid_link(request, refusal):
+    """The one answer to an expired, tampered or no longer usable link from an email."""
+    return TemplateResponse(
+        request, "participation/message.html", {"title": "Lien non valide", "message": refusal.message}, status=400
+    )
+
+
 def refuse_questionnaire_answer(request, questionnaire):
     """Answers follow the rules of contributions: an open process, an active commune, a rate limit."""
     process = questionnaire.get_parent().specific
@@ -174,9 +181,7 @@ def my_data(request, token):
     try:
         key = key_from_rights_token(token)
     except Refused as refusal:
-        return TemplateResponse(
-            request, "participation/message.html", {"title": "Lien non valide", "message": refusal.message}, status=400
-        )
+        return invalid_link(request, refusal)
     context = {"token": token}
     if request.method == "POST":
         action = request.POST.get("action")
@@ -207,9 +212,7 @@ def confirm(request, token):
     try:
         contribution = confirm_contribution(token)
     except Refused as refusal:
-        return TemplateResponse(
-            request, "participation/message.html", {"title": "Lien non valide", "message": refusal.message}, status=400
-        )
+        return invalid_link(request, refusal)
     return TemplateResponse(
         request, "participation/confirmed.html", {"contribution": contribution, "process": contribution.process}
     )
@@ -220,9 +223,7 @@ def appeal(request, token):
     try:
         contribution = contribution_for_appeal(token)
     except Refused as refusal:
-        return TemplateResponse(
-            request, "participation/message.html", {"title": "Lien non valide", "message": refusal.message}, status=400
-        )
+        return invalid_link(request, refusal)
     form = AppealForm(request.POST or None)
     context = {"contribution": contribution, "form": form}
     if request.method == "POST":
