@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel
 from wagtail.fields import StreamField
 from wagtail.models import DraftStateMixin, PreviewableMixin, RevisionMixin
+from wagtail.search import index
+from wagtail.search.queryset import SearchableQuerySetMixin
 
 from home.versioning import FinalOncePublishedMixin
 
@@ -37,7 +39,7 @@ class AccessibilityStatus(models.TextChoices):
     FULL = "totalement", _("totalement conforme")
 
 
-class LegalTextVersionQuerySet(models.QuerySet):
+class LegalTextVersionQuerySet(SearchableQuerySetMixin, models.QuerySet):
     def published(self):
         return self.filter(live=True)
 
@@ -47,7 +49,9 @@ class LegalTextVersionQuerySet(models.QuerySet):
         return self.published().filter(effective_on__lte=day).order_by("-effective_on", "-number")
 
 
-class LegalTextVersion(FinalOncePublishedMixin, DraftStateMixin, RevisionMixin, PreviewableMixin, models.Model):
+class LegalTextVersion(
+    FinalOncePublishedMixin, DraftStateMixin, RevisionMixin, PreviewableMixin, index.Indexed, models.Model
+):
     """One version of one legal text: drafted, previewed, published with its number and effective date."""
 
     kind = models.CharField(_("texte"), max_length=30, choices=LegalTextKind.choices)
@@ -72,6 +76,15 @@ class LegalTextVersion(FinalOncePublishedMixin, DraftStateMixin, RevisionMixin, 
 
     objects = LegalTextVersionQuerySet.as_manager()
 
+    # The site search finds the versions in force; drafts never enter the index (see get_indexed_objects).
+    search_fields = [
+        index.SearchField("body"),
+        index.SearchField("summary_of_changes"),
+        index.FilterField("id"),
+        index.FilterField("kind"),
+        index.FilterField("live"),
+    ]
+
     panels = [
         FieldRowPanel([FieldPanel("kind"), FieldPanel("effective_on")]),
         FieldPanel("summary_of_changes"),
@@ -92,6 +105,11 @@ class LegalTextVersion(FinalOncePublishedMixin, DraftStateMixin, RevisionMixin, 
         if self.number is None:
             self.number = self.next_version_number()
         super().save(*args, **kwargs)
+
+    @classmethod
+    def get_indexed_objects(cls):
+        # Published versions only: a version is final once published, so none ever leaves the index.
+        return cls.objects.published()
 
     def version_siblings(self):
         return LegalTextVersion.objects.filter(kind=self.kind)

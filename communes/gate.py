@@ -34,15 +34,20 @@ def is_page_open_to_public(page, day=None):
     return space is None or is_commune_active(space.commune_id, day)
 
 
+def without_subtrees(pages, roots):
+    """A page queryset less the pages under any of `roots` (themselves included).
+
+    A path prefix is a filter every search backend understands, so search querysets can use it too.
+    """
+    under_roots = Q()
+    for path in roots.values_list("path", flat=True):
+        under_roots |= Q(path__startswith=path)
+    return pages.exclude(under_roots) if under_roots else pages
+
+
 def without_inactive_communes(pages, day=None):
     """A page queryset less every page of a commune whose convention is not active."""
-    inactive_paths = CommuneSpacePage.objects.exclude(commune_id__in=active_commune_ids(day)).values_list(
-        "path", flat=True
-    )
-    under_inactive = Q()
-    for path in inactive_paths:
-        under_inactive |= Q(path__startswith=path)
-    return pages.exclude(under_inactive) if under_inactive else pages
+    return without_subtrees(pages, CommuneSpacePage.objects.exclude(commune_id__in=active_commune_ids(day)))
 
 
 def inactive_commune_message(commune, metropole=None):

@@ -41,7 +41,7 @@ def validate_postal_codes(value):
 
 
 # Path prefixes served outside the page tree whose bare root may not resolve.
-RESERVED_PATH_PREFIXES = {"api", "documents", "media", "static"}
+RESERVED_PATH_PREFIXES = {"api", "documents", "flux", "media", "static"}
 
 
 def validate_space_slug(value):

@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "wagtail.contrib.routable_page",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
+    "wagtail.contrib.sitemaps",
+    "wagtail.api.v2",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
@@ -88,6 +90,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "django.contrib.sitemaps",
 ]
 
 MIDDLEWARE = [
@@ -234,6 +237,10 @@ WAGTAIL_SITE_NAME = os.environ.get("WAGTAIL_SITE_NAME", "Participation citoyenne
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 # Base of the links that emails send to citizens (confirmation, appeal).
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", WAGTAILADMIN_BASE_URL).rstrip("/")
+# The open-data API (/api/v2/) gives its links on the public address.
+WAGTAILAPI_BASE_URL = PUBLIC_BASE_URL
+# Open-data reusers may take up to 100 pages per request (Wagtail's default is 20).
+WAGTAILAPI_LIMIT_MAX = 100
 # Agents of a commune sign in here to read its internal processes.
 LOGIN_URL = "connexion"
 WAGTAIL_FRONTEND_LOGIN_URL = "/connexion/"
@@ -248,10 +255,46 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odp", "ods", "odt", "pdf", "pptx", "rt
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
-if DATABASE_IS_POSTGRESQL:
-    # French stemming: "participer" finds "participation".
-    WAGTAILSEARCH_BACKENDS["default"]["SEARCH_CONFIG"] = "french"
+# Search: the database by default; OpenSearch or Elasticsearch for a métropole with many communes.
+# The code never names a backend: switching is SEARCH_URL (+ SEARCH_BACKEND), then `manage.py update_index`.
+SEARCH_URL = os.environ.get("SEARCH_URL", "")
+if SEARCH_URL:
+    WAGTAILSEARCH_BACKENDS = {
+        "default": {
+            "BACKEND": os.environ.get("SEARCH_BACKEND", "wagtail.search.backends.opensearch3"),
+            "URLS": [SEARCH_URL],
+            "INDEX_PREFIX": os.environ.get("SEARCH_INDEX_PREFIX", "participation_"),
+            "TIMEOUT": 5,
+            # French everywhere: the default analyzer folds case and accents, drops elisions ("l'école"), stems.
+            "INDEX_SETTINGS": {
+                "settings": {
+                    "analysis": {
+                        "filter": {
+                            "french_elision": {
+                                "type": "elision",
+                                "articles_case": True,
+                                "articles": ["l", "m", "t", "qu", "n", "s", "j", "d", "c", "jusqu", "quoiqu", "lorsqu"],
+                            },
+                            "french_stemmer": {"type": "stemmer", "language": "light_french"},
+                        },
+                        "analyzer": {
+                            "default": {
+                                "type": "custom",
+                                "tokenizer": "standard",
+                                "filter": ["french_elision", "lowercase", "asciifolding", "french_stemmer"],
+                            }
+                        },
+                    }
+                }
+            },
+        }
+    }
+else:
+    WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+    if DATABASE_IS_POSTGRESQL:
+        # French stemming without accents: "participer" finds "participation", "ecole" finds "école".
+        # The configuration is created by the search app's migration (unaccent + french_stem).
+        WAGTAILSEARCH_BACKENDS["default"]["SEARCH_CONFIG"] = "french_unaccent"
 
 # Search queries longer than this are refused with a message, not run.
 SEARCH_QUERY_MAX_LENGTH = 200

@@ -107,5 +107,6 @@ def add_questionnaire(process, questionnaire):
             field_type=field["field_type"],
             required=field["required"],
             choices=field.get("choices", ""),
+            is_personal=field.get("is_personal", False),
         )
     page.save_revision().publish()

@@ -15,6 +15,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.api import APIField
 from wagtail.contrib.forms.models import AbstractForm, AbstractFormField
 from wagtail.contrib.forms.panels import FormSubmissionsPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
@@ -22,9 +23,11 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page, PageManager, PageQuerySet
 from wagtail.models.audit_log import BaseLogEntry, ModelLogEntryManager
 from wagtail.search import index
+from wagtail.search.queryset import SearchableQuerySetMixin
 
 from communes.models.pages import CommunePageMixin
 from home.blocks import ContentStreamBlock
+from search.serializers import PhaseSerializer, ProcessCommuneField, ProcessStateField, ThemeSerializer
 
 CONTRIBUTION_MIN_LENGTH = 10
 CONTRIBUTION_MAX_LENGTH = 2000
@@ -83,10 +86,9 @@ class ProcessPageQuerySet(PageQuerySet):
 
     def listed(self, day=None):
         """Processes a visitor may see in any listing: live, public (never internal), of an active commune."""
-        from communes.gate import without_inactive_communes
+        from .visibility import public_pages
 
-        listed = without_inactive_communes(self.live().public(), day).exclude(audience=Audience.AGENTS)
-        return listed.with_schedule().with_commune_name()
+        return public_pages(self, day).with_schedule().with_commune_name()
 
     def open_on(self, day=None):
         day = day or timezone.localdate()
@@ -185,6 +187,22 @@ class ProcessPage(CommunePageMixin, RoutablePageMixin, Page):
         index.SearchField("summary"),
         index.SearchField("body"),
         index.SearchField("location"),
+    ]
+
+    # The open-data API (search.api): public facts only, never contributions, registrations or people.
+    api_fields = [
+        APIField("summary"),
+        APIField("location"),
+        APIField("state", serializer=ProcessStateField()),
+        APIField("opens_on"),
+        APIField("closes_on"),
+        APIField("phases", serializer=PhaseSerializer(many=True, read_only=True)),
+        APIField("themes", serializer=ThemeSerializer(many=True, read_only=True)),
+        APIField("commune", serializer=ProcessCommuneField()),
+        APIField("event_starts_at"),
+        APIField("event_place"),
+        APIField("event_accessibility"),
+        APIField("event_capacity"),
     ]
 
     objects = PageManager.from_queryset(ProcessPageQuerySet)()
@@ -335,6 +353,17 @@ class ProcessPhase(Orderable):
 
 class QuestionnaireField(AbstractFormField):
     page = ParentalKey("QuestionnairePage", on_delete=models.CASCADE, related_name="form_fields")
+    # Art. 6: a question asking who the person is (name, address, phone…) is flagged by the editor.
+    is_personal = models.BooleanField(
+        _("donnée personnelle"),
+        default=False,
+        help_text=_(
+            "Nom, adresse, téléphone, courriel… : la réponse n'apparaît jamais dans l'export anonymisé et "
+            "elle est effacée à la fin de la durée de conservation."
+        ),
+    )
+
+    panels = [*AbstractFormField.panels, FieldPanel("is_personal")]
 
 
 class QuestionnairePage(CommunePageMixin, AbstractForm):
@@ -399,7 +428,7 @@ class ContributionStatus(models.TextChoices):
 PUBLIC_STATUSES = [ContributionStatus.PUBLISHED]
 
 
-class ContributionQuerySet(models.QuerySet):
+class ContributionQuerySet(SearchableQuerySetMixin, models.QuerySet):
     def published(self):
         return self.filter(status=ContributionStatus.PUBLISHED)
 
@@ -407,7 +436,7 @@ class ContributionQuerySet(models.QuerySet):
         return self.filter(commune_id__in=commune_ids)
 
 
-class Contribution(KeyedByEmailMixin, models.Model):
+class Contribution(KeyedByEmailMixin, index.Indexed, models.Model):
     """A citizen's idea or opinion on a process. Public identity: the pseudonym; the email stays private."""
 
     process = models.ForeignKey(
@@ -451,6 +480,15 @@ class Contribution(KeyedByEmailMixin, models.Model):
 
     objects = ContributionQuerySet.as_manager()
 
+    # The site search finds published contributions by their text only: never who wrote them.
+    search_fields = [
+        index.SearchField("text"),
+        index.FilterField("process"),
+        index.FilterField("commune"),
+        index.FilterField("status"),
+        index.FilterField("published_at"),
+    ]
+
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["process", "status", "-published_at"])]
@@ -464,6 +502,11 @@ class Contribution(KeyedByEmailMixin, models.Model):
     def __str__(self):
         # No personal data here: this string is copied into the audit log.
         return _("Contribution n° %(pk)s sur « %(process)s »") % {"pk": self.pk, "process": self.process.title}
+
+    @classmethod
+    def get_indexed_objects(cls):
+        # Only what anyone may read enters the index; `signals` takes out what stops being public.
+        return cls.objects.filter(status__in=PUBLIC_STATUSES)
 
     @property
     def is_public(self):

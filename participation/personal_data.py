@@ -13,7 +13,7 @@ import secrets
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -97,8 +97,9 @@ def personal_rows(process):
 
 
 def questionnaire_rows(questionnaire, *, with_personal_data=False):
-    """Answers to one questionnaire; free text is masked unless personal data was asked for."""
-    fields = list(questionnaire.get_form_fields())
+    """Answers to one questionnaire; personal questions left out and free text masked, unless personal data
+    was asked for."""
+    fields = [field for field in questionnaire.get_form_fields() if with_personal_data or not field.is_personal]
     yield [_("réponse"), _("date"), *[field.label for field in fields]]
     submissions = FormSubmission.objects.filter(page=questionnaire).order_by("submit_time")
     for number, submission in enumerate(submissions.iterator(chunk_size=500), start=1):
@@ -270,13 +271,33 @@ def retention_cutoff(today=None):
     return today - datetime.timedelta(days=settings.PERSONAL_DATA_RETENTION_DAYS)
 
 
+def processes_past_retention(today=None):
+    return ProcessPage.objects.annotate(last_day=Max("phases__ends_on")).filter(last_day__lt=retention_cutoff(today))
+
+
 def past_retention(today=None):
-    closed_long_ago = ProcessPage.objects.annotate(last_day=Max("phases__ends_on")).filter(
-        last_day__lt=retention_cutoff(today)
-    )
-    return Contribution.objects.filter(process__in=closed_long_ago, anonymised_at__isnull=True).exclude(
+    return Contribution.objects.filter(process__in=processes_past_retention(today), anonymised_at__isnull=True).exclude(
         status=ContributionStatus.AWAITING_CONFIRMATION
     )
+
+
+def personal_answers_past_retention(today=None):
+    """[(submission, clean names of its personal answers)] in questionnaires of processes past retention."""
+    process_paths = list(processes_past_retention(today).values_list("path", flat=True))
+    questionnaires = (
+        QuestionnairePage.objects.filter(form_fields__is_personal=True).distinct().prefetch_related("form_fields")
+    )
+    found = []
+    for questionnaire in questionnaires:
+        if questionnaire.path[: -ProcessPage.steplen] not in process_paths:
+            continue
+        names = [field.clean_name for field in questionnaire.form_fields.all() if field.is_personal]
+        holding = Q()
+        for name in names:
+            holding |= Q(form_data__has_key=name)
+        for submission in FormSubmission.objects.filter(holding, page=questionnaire).iterator(chunk_size=500):
+            found.append((submission, names))
+    return found
 
 
 def expired_unconfirmed(now=None):
@@ -304,8 +325,10 @@ def purge_personal_data(*, dry_run=False, today=None, now=None):
     unconfirmed = expired_unconfirmed(now)
     fingerprints = stale_report_fingerprints(now)
     registrations = registrations_past_retention(today)
+    personal_answers = personal_answers_past_retention(today)
     counts = {
         "anonymised": anonymise.count(),
+        "questionnaire_answers_erased": len(personal_answers),
         "unconfirmed_deleted": unconfirmed.count(),
         "report_fingerprints_forgotten": fingerprints.count(),
         "registrations_deleted": registrations.count(),
@@ -314,6 +337,9 @@ def purge_personal_data(*, dry_run=False, today=None, now=None):
         return counts
     for contribution in anonymise.iterator(chunk_size=500):
         _erase(contribution, keep_published_text=True)
+    for submission, names in personal_answers:
+        submission.form_data = {key: value for key, value in submission.form_data.items() if key not in names}
+        submission.save(update_fields=["form_data"])
     unconfirmed.delete()
     registrations.delete()
     for report in fingerprints:

@@ -1,10 +1,32 @@
-"""What the public may find, and how a query is checked before it runs."""
+"""What the public may find, and how each result is shown.
+
+Three kinds of results, each searched in Wagtail's index and gated by the rule of public pages
+(`participation.visibility.public_pages`) at query time:
+- pages: the portal, the communes' spaces, their public processes and questionnaires;
+- published contributions, each pointing to its process;
+- the legal texts in force.
+The code names no search backend: filters are those every backend understands (ids, path prefixes).
+"""
+
+from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail.models import Page
 
-from communes.gate import without_inactive_communes
+from charter.models import LegalTextKind, LegalTextVersion
+from charter.services import current_versions
+from communes.models import CommuneSpacePage
+from participation.models import Contribution, ProcessPage, ProcessState, QuestionnairePage
+from participation.visibility import public_pages
+
+from .highlight import extract, searchable_texts
 
 
 class InvalidQuery(ValueError):
@@ -23,10 +45,218 @@ def clean_query(raw):
     return query
 
 
-def searchable_pages():
-    """Pages a visitor may find: live, public, never the tree's root, and not of an inactive commune."""
-    return without_inactive_communes(Page.objects.live().public().filter(depth__gt=1))
+class ResultKind:
+    PAGES = "pages"
+    CONTRIBUTIONS = "contributions"
+    LEGAL_TEXTS = "textes"
+
+    labels = {
+        PAGES: gettext_lazy("Démarches et pages"),
+        CONTRIBUTIONS: gettext_lazy("Contributions publiées"),
+        LEGAL_TEXTS: gettext_lazy("Textes réglementaires"),
+    }
 
 
-def search_pages(query):
-    return searchable_pages().search(query)
+@dataclass(frozen=True)
+class Filters:
+    """What a visitor narrowed the search to. Legal texts belong to no commune, theme or state."""
+
+    space: CommuneSpacePage | None = None
+    theme: object = None
+    state: str = ""
+
+    @property
+    def narrow_processes(self):
+        return bool(self.theme or self.state)
+
+    @property
+    def any(self):
+        return bool(self.space or self.theme or self.state)
+
+
+def searchable_pages(day=None):
+    """Pages a visitor may find: the public ones (never the tree's root)."""
+    return public_pages(Page.objects.filter(depth__gt=1), day)
+
+
+def _process_ids(filters, day):
+    """Ids of the public processes matching the theme and state filters (and the commune, if any)."""
+    day = day or timezone.localdate()
+    processes = ProcessPage.objects.listed(day)
+    if filters.space:
+        processes = processes.descendant_of(filters.space)
+    if filters.theme:
+        processes = processes.filter(themes=filters.theme)
+    if filters.state == ProcessState.OPEN:
+        processes = processes.filter(first_day__lte=day, last_day__gte=day)
+    elif filters.state == ProcessState.UPCOMING:
+        processes = processes.exclude(first_day__lte=day)
+    elif filters.state == ProcessState.CLOSED:
+        processes = processes.filter(last_day__lt=day)
+    # A list rather than a subquery: every backend can filter on a list of ids.
+    return list(processes.values_list("pk", flat=True))
+
+
+def search_pages(query, filters=Filters(), day=None):
+    pages = searchable_pages(day)
+    if filters.space:
+        pages = pages.descendant_of(filters.space, inclusive=True)
+    if filters.narrow_processes:
+        pages = pages.filter(pk__in=_process_ids(filters, day))
+    return pages.search(query)
+
+
+def search_contributions(query, filters=Filters(), day=None):
+    return (
+        Contribution.objects.published()
+        .filter(process_id__in=_process_ids(filters, day))
+        .select_related("process", "commune")
+        .search(query)
+    )
+
+
+def search_legal_texts(query, filters=Filters(), day=None):
+    if filters.any:
+        return LegalTextVersion.objects.none()
+    in_force = [version.pk for version in current_versions(day).values()]
+    return LegalTextVersion.objects.filter(pk__in=in_force).search(query)
+
+
+SEARCHES = {
+    ResultKind.PAGES: search_pages,
+    ResultKind.CONTRIBUTIONS: search_contributions,
+    ResultKind.LEGAL_TEXTS: search_legal_texts,
+}
+
+
+# --- Showing the results --------------------------------------------------------------------
+
+
+@dataclass
+class Hit:
+    """One result as the visitor sees it."""
+
+    title: str
+    url: str
+    kind_label: str
+    extract: str = ""
+    commune_name: str = ""
+    # The process whose state is shown: the result itself, the parent of a questionnaire, or the
+    # process a contribution answers (annotated with its schedule: no further query).
+    process: ProcessPage | None = None
+    details: list = field(default_factory=list)
+
+
+def _schedules(process_ids):
+    return {process.pk: process for process in ProcessPage.objects.filter(pk__in=process_ids).with_schedule()}
+
+
+def _commune_names():
+    """{path of a commune space: commune name}, one query for every result of a page."""
+    return dict(CommuneSpacePage.objects.values_list("path", "commune__name"))
+
+
+def _commune_of(path, commune_names):
+    return next((name for space_path, name in commune_names.items() if path.startswith(space_path)), "")
+
+
+def page_hits(results, query, request):
+    """Hits for a page of page results, in a bounded number of queries whatever their number."""
+    ids = [page.pk for page in results]
+    pages = {page.pk: page for page in Page.objects.filter(pk__in=ids).specific()}
+    parent_path = {page.pk: page.path[: -Page.steplen] for page in pages.values()}
+    questionnaire_parents = dict(
+        Page.objects.filter(
+            path__in=[parent_path[pk] for pk, page in pages.items() if isinstance(page, QuestionnairePage)]
+        ).values_list("path", "pk")
+    )
+    process_ids = [pk for pk, page in pages.items() if isinstance(page, ProcessPage)]
+    schedules = _schedules([*process_ids, *questionnaire_parents.values()])
+    commune_names = _commune_names()
+    hits = []
+    for pk in ids:
+        page = pages.get(pk)
+        if page is None:
+            continue
+        if isinstance(page, ProcessPage):
+            process = schedules.get(pk)
+        elif isinstance(page, QuestionnairePage):
+            process = schedules.get(questionnaire_parents.get(parent_path[pk]))
+        else:
+            process = None
+        texts = [page.search_description, *searchable_texts(page)]
+        hits.append(
+            Hit(
+                title=page.title,
+                url=page.get_url(request),
+                kind_label=page.specific_class._meta.verbose_name.capitalize(),
+                extract=extract([text for text in texts if text], query),
+                commune_name=_commune_of(page.path, commune_names),
+                process=process,
+            )
+        )
+    return hits
+
+
+def _positions(contributions):
+    """{contribution id: how many newer ones its process page lists first}, to link to the right page of the list."""
+    newer = (
+        Contribution.objects.published()
+        .filter(process_id=OuterRef("process_id"), published_at__gt=OuterRef("published_at"))
+        .values("process_id")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    ranked = Contribution.objects.filter(pk__in=[contribution.pk for contribution in contributions])
+    return dict(ranked.annotate(newer=Coalesce(Subquery(newer), 0)).values_list("pk", "newer"))
+
+
+def contribution_hits(results, query, request):
+    contributions = list(results)
+    schedules = _schedules({contribution.process_id for contribution in contributions})
+    positions = _positions(contributions)
+    hits = []
+    for contribution in contributions:
+        process = contribution.process
+        page_number = positions.get(contribution.pk, 0) // settings.CONTRIBUTIONS_PER_PAGE + 1
+        query_string = f"?page={page_number}" if page_number > 1 else ""
+        hits.append(
+            Hit(
+                title=_("Contribution à « %(process)s »") % {"process": process.title},
+                url=f"{process.get_url(request)}{query_string}#contribution-{contribution.pk}",
+                kind_label=_("Contribution publiée"),
+                extract=extract([contribution.text], query),
+                commune_name=contribution.commune.name,
+                process=schedules.get(contribution.process_id),
+                details=[
+                    _("publiée le %(day)s")
+                    % {"day": date_format(timezone.localtime(contribution.published_at), "j F Y")}
+                ],
+            )
+        )
+    return hits
+
+
+def legal_text_hits(results, query, request):
+    hits = []
+    for version in results:
+        hits.append(
+            Hit(
+                title=LegalTextKind(version.kind).label,
+                url=reverse("charter:current", args=[version.kind]),
+                kind_label=_("Texte réglementaire"),
+                extract=extract(searchable_texts(version), query),
+                details=[
+                    _("version %(number)s, en vigueur depuis le %(day)s")
+                    % {"number": version.number, "day": date_format(version.effective_on, "j F Y")}
+                ],
+            )
+        )
+    return hits
+
+
+HITS = {
+    ResultKind.PAGES: page_hits,
+    ResultKind.CONTRIBUTIONS: contribution_hits,
+    ResultKind.LEGAL_TEXTS: legal_text_hits,
+}

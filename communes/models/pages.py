@@ -1,11 +1,13 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel, ObjectList, TabbedInterface
+from wagtail.api import APIField
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page, PageManager, PagePermissionTester, PageQuerySet
 from wagtail.search import index
 
 from home.blocks import ContentStreamBlock
+from search.serializers import CommuneSerializer
 
 from ..forms import CommuneSpacePageForm
 
@@ -57,16 +59,12 @@ class CommuneSpaceQuerySet(PageQuerySet):
     def listed(self, day=None):
         """Commune spaces a visitor may see in any listing: live, public, and with an active convention.
 
-        Like every other listing (processes, search, sitemap, feeds, API), it goes through the one gate
-        for page querysets, `communes.gate.without_inactive_communes`.
+        Like every other listing (processes, search, sitemap, feeds, API), it goes through the one rule
+        for public pages, `participation.visibility.public_pages`.
         """
-        from ..gate import without_inactive_communes
+        from participation.visibility import public_pages
 
-        return (
-            without_inactive_communes(self.live().public(), day)
-            .select_related("commune", "commune__logo")
-            .order_by("title")
-        )
+        return public_pages(self, day).select_related("commune", "commune__logo").order_by("title")
 
 
 class CommuneSpacePage(CommunePageMixin, Page):
@@ -147,6 +145,12 @@ class CommuneSpacePage(CommunePageMixin, Page):
         index.SearchField("intro"),
         index.SearchField("body"),
         index.RelatedFields("commune", [index.SearchField("name")]),
+    ]
+
+    # The open-data API (search.api): the commune and its introduction, nothing about people.
+    api_fields = [
+        APIField("commune", serializer=CommuneSerializer(read_only=True)),
+        APIField("intro"),
     ]
 
     base_form_class = CommuneSpacePageForm

@@ -21,6 +21,7 @@ print(json.dumps({
     "static_storage": settings.STORAGES["staticfiles"]["BACKEND"],
     "session_cookie_secure": settings.SESSION_COOKIE_SECURE,
     "search_config": settings.WAGTAILSEARCH_BACKENDS["default"].get("SEARCH_CONFIG"),
+    "search": settings.WAGTAILSEARCH_BACKENDS["default"],
 }))
 """
 
@@ -33,6 +34,8 @@ CONFIG_VARIABLES = (
     "EMAIL_HOST",
     "HTTPS",
     "SERVE_MEDIA",
+    "SEARCH_URL",
+    "SEARCH_BACKEND",
 )
 
 
@@ -87,7 +90,7 @@ def test_environment_configures_database_secret_hosts_cache_and_email():
         5433,
         "participation",
     )
-    assert loaded["search_config"] == "french"
+    assert loaded["search_config"] == "french_unaccent"
     assert loaded["debug"] is True
     assert loaded["secret_key"] == "a-secret-from-the-environment"
     assert loaded["allowed_hosts"] == ["jeparticipe.example.fr", "www.jeparticipe.example.fr"]
@@ -119,3 +122,16 @@ def test_unknown_cache_url_stops_start_up_with_a_clear_message():
 
     assert completed.returncode != 0
     assert "CACHE_URL must start with redis://" in completed.stderr
+
+
+def test_search_moves_to_opensearch_with_a_french_analyser_by_settings_alone():
+    loaded = load_settings(SECRET_KEY="k", SEARCH_URL="https://search.internal:9200")
+
+    search = loaded["search"]
+    assert search["BACKEND"] == "wagtail.search.backends.opensearch3"
+    assert search["URLS"] == ["https://search.internal:9200"]
+    analyser = search["INDEX_SETTINGS"]["settings"]["analysis"]["analyzer"]["default"]
+    assert analyser["filter"] == ["french_elision", "lowercase", "asciifolding", "french_stemmer"]
+    assert load_settings(
+        SECRET_KEY="k", SEARCH_URL="http://es:9200", SEARCH_BACKEND="wagtail.search.backends.elasticsearch8"
+    )["search"]["BACKEND"] == ("wagtail.search.backends.elasticsearch8")

@@ -5,11 +5,11 @@ from django.core.management import call_command
 from wagtail.models import Page
 
 from charter.models import LegalTextKind, LegalTextVersion
-from communes.gate import without_inactive_communes
 from communes.models import CommuneSpacePage
 from participation.models import Contribution, ProcessPage
 from participation.personal_data import open_data_available
 from participation.services import approve
+from participation.visibility import public_pages
 from tests.participation.conftest import contribution_data, link_in_last_email, path_of
 
 EMAIL_MARKER = "zq7-secret-marker@example.org"
@@ -18,8 +18,16 @@ PSEUDONYM_MARKER = "Pseudo-Zq7-Marker"
 
 def public_urls():
     # Search for the contribution's words, not the marker: the results page repeats the query itself.
-    urls = {"/", "/recherche/?q=cours", "/recherche/?q=charmes+grillage", "/page-qui-n-existe-pas/"}
-    urls |= {page.url for page in without_inactive_communes(Page.objects.live().public().filter(depth__gt=1))}
+    urls = {"/", "/recherche/?q=cours", "/page-qui-n-existe-pas/", "/sitemap.xml", "/robots.txt"}
+    for kind in ("pages", "contributions", "textes"):
+        urls.add(f"/recherche/?q=charmes+grillage&type={kind}")
+    urls |= {"/flux/rss/", "/flux/atom/", "/api/v2/pages/?limit=100", "/api/v2/pages/?search=charmes"}
+    urls.add("/api/v2/pages/?type=participation.ProcessPage&fields=*&limit=100")
+    public = public_pages(Page.objects.filter(depth__gt=1))
+    urls |= {page.url for page in public}
+    urls |= {f"/api/v2/pages/{page.pk}/" for page in public}
+    for space in CommuneSpacePage.objects.listed():
+        urls |= {f"/flux/{space.slug}/rss/", f"/flux/{space.slug}/atom/"}
     for kind in LegalTextKind:
         urls |= {f"/{kind.value}/", f"/{kind.value}/versions/"}
     urls |= {version.get_url() for version in LegalTextVersion.objects.filter(live=True)}
@@ -66,4 +74,6 @@ def test_no_public_url_shows_the_email_and_the_pseudonym_only_where_published(cl
     # Only the process page where it is published (any page of its pagination).
     assert process.url in showing_pseudonym
     assert {url.split("?")[0] for url in showing_pseudonym} == {process.url}, showing_pseudonym
-    assert len(published) > 40, "the crawl covers the demo site"
+    # The published text itself is found by the search, pointing to its process (without its author).
+    assert "Une haie de <mark>charmes</mark>" in published["/recherche/?q=charmes+grillage&type=contributions"]
+    assert len(published) > 65, "the crawl covers the demo site, its API, sitemap and feeds"

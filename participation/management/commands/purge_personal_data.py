@@ -6,8 +6,8 @@ from participation.personal_data import purge_personal_data
 class Command(BaseCommand):
     help = (
         "Anonymise the personal data of contributions past PERSONAL_DATA_RETENTION_DAYS after their process "
-        "closed, delete unconfirmed contributions whose link expired, and forget old client fingerprints. "
-        "Safe to run daily; --dry-run only counts."
+        "closed (and the answers to personal questions of its questionnaires), delete unconfirmed contributions "
+        "whose link expired, and forget old client fingerprints. Safe to run daily; --dry-run only counts."
     )
 
     def add_arguments(self, parser):
@@ -20,5 +20,6 @@ class Command(BaseCommand):
             f"{prefix}: {counts['anonymised']} contribution(s) anonymised, "
             f"{counts['unconfirmed_deleted']} unconfirmed contribution(s) deleted, "
             f"{counts['report_fingerprints_forgotten']} report fingerprint(s) forgotten, "
-            f"{counts['registrations_deleted']} meeting registration(s) deleted."
+            f"{counts['registrations_deleted']} meeting registration(s) deleted, "
+            f"{counts['questionnaire_answers_erased']} questionnaire answer(s) to personal questions erased."
         )

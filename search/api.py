@@ -1,0 +1,52 @@
+"""The open-data API at /api/v2/: Wagtail's read-only pages API behind the same gate as the site.
+
+Only the pages endpoint is registered: images and documents are not gated by commune, so they are not listed.
+Every page query of the endpoint (listing, detail, find, child_of, descendant_of, search, the parent field)
+starts from `get_base_queryset`, which goes through `participation.visibility.public_pages`.
+"""
+
+from django.db.models import prefetch_related_objects
+from wagtail.api.v2.router import WagtailAPIRouter
+from wagtail.api.v2.views import PagesAPIViewSet
+from wagtail.models import Page
+
+from communes.models import CommuneSpacePage
+from participation.models import ProcessPage
+from participation.visibility import public_pages
+
+
+def attach_listing_relations(pages):
+    """Load in a few queries what the listing shows of each process and commune space (no query per page)."""
+    prefetch_related_objects(pages, "locale")
+    processes = [page for page in pages if isinstance(page, ProcessPage)]
+    if processes:
+        prefetch_related_objects(processes, "phases", "themes")
+        parent_paths = {process.path[: -Page.steplen] for process in processes}
+        communes = {
+            space.path: space.commune
+            for space in CommuneSpacePage.objects.filter(path__in=parent_paths).select_related("commune")
+        }
+        for process in processes:
+            process.api_commune = communes.get(process.path[: -Page.steplen])
+    spaces = [page for page in pages if isinstance(page, CommuneSpacePage)]
+    if spaces:
+        prefetch_related_objects(spaces, "commune")
+    return pages
+
+
+class PublicPagesAPIViewSet(PagesAPIViewSet):
+    # Public, read-only data: no login (nor password guessing) through the API.
+    authentication_classes = ()
+
+    def get_base_queryset(self):
+        # Asked several times per request (queryset, filters, serializer context): worked out once.
+        if not hasattr(self, "_public_pages"):
+            self._public_pages = public_pages(super().get_base_queryset())
+        return self._public_pages.all()
+
+    def paginate_queryset(self, queryset):
+        return attach_listing_relations(list(super().paginate_queryset(queryset)))
+
+
+api_router = WagtailAPIRouter("wagtailapi")
+api_router.register_endpoint("pages", PublicPagesAPIViewSet)

@@ -1,0 +1,143 @@
+"""RSS 2.0 and Atom feeds of the open processes, site-wide and per commune, behind the same gate as the site.
+
+A handful of queries per feed, whatever the number of processes: the commune name and the closing date come
+from `ProcessPage.objects.listed()` annotations, the themes are prefetched.
+"""
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.http import Http404
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from communes.models import CommuneSpacePage
+from home.models import MetropoleSettings
+from participation.models import ProcessPage
+
+
+def site_name(request):
+    name = MetropoleSettings.for_request(request).name if request else ""
+    return name or settings.WAGTAIL_SITE_NAME
+
+
+class OpenProcessesFeed(Feed):
+    """The processes open today on the whole site (RSS 2.0)."""
+
+    feed_type = Rss201rev2Feed
+    language = "fr"
+    url_name = "feeds:rss"
+
+    def __call__(self, request, *args, **kwargs):
+        # One instance per request (see `feed_view`): the methods below may read the request.
+        self.request = request
+        return super().__call__(request, *args, **kwargs)
+
+    def get_object(self, request, *args, **kwargs):
+        return None
+
+    def title(self, space):
+        return _("Démarches ouvertes – %(site)s") % {"site": site_name(self.request)}
+
+    def description(self, space):
+        return _("Les démarches participatives ouvertes en ce moment dans les communes de %(site)s.") % {
+            "site": site_name(self.request)
+        }
+
+    def link(self, space):
+        return "/"
+
+    def feed_url(self, space):
+        return reverse(self.url_name)
+
+    def items(self, space):
+        processes = ProcessPage.objects.listed().open_on(timezone.localdate())
+        if space is not None:
+            processes = processes.child_of(space)
+        return processes.prefetch_related("themes").order_by("-first_published_at", "pk")
+
+    def item_title(self, process):
+        return _("%(commune)s : %(title)s") % {"commune": process.commune_name, "title": process.title}
+
+    def item_description(self, process):
+        until = _("Jusqu'au %(day)s.") % {"day": date_format(process.closes_on, "j F Y")}
+        return f"{process.summary} {until}" if process.summary else until
+
+    def item_link(self, process):
+        return process.get_full_url(self.request)
+
+    def item_pubdate(self, process):
+        return process.first_published_at
+
+    def item_updateddate(self, process):
+        return process.last_published_at
+
+    def item_author_name(self, process):
+        return process.commune_name
+
+    def item_categories(self, process):
+        return [theme.name for theme in process.themes.all()]
+
+
+class OpenProcessesAtomFeed(OpenProcessesFeed):
+    feed_type = Atom1Feed
+    url_name = "feeds:atom"
+
+    def subtitle(self, space):
+        return self.description(space)
+
+
+class CommuneOpenProcessesFeed(OpenProcessesFeed):
+    """The processes open today in one commune; 404 while the commune's space is not listed."""
+
+    url_name = "feeds:commune_rss"
+
+    def get_object(self, request, slug):
+        space = CommuneSpacePage.objects.listed().filter(commune__slug=slug).first()
+        if space is None:
+            raise Http404(_("Aucun espace participatif ouvert à cette adresse."))
+        return space
+
+    def title(self, space):
+        return _("Démarches ouvertes – %(commune)s – %(site)s") % {
+            "commune": space.commune.name,
+            "site": site_name(self.request),
+        }
+
+    def description(self, space):
+        return _("Les démarches participatives ouvertes en ce moment – %(commune)s.") % {"commune": space.commune.name}
+
+    def link(self, space):
+        return space.get_url(self.request)
+
+    def feed_url(self, space):
+        return reverse(self.url_name, args=[space.commune.slug])
+
+    def item_title(self, process):
+        return process.title
+
+
+class CommuneOpenProcessesAtomFeed(CommuneOpenProcessesFeed):
+    feed_type = Atom1Feed
+    url_name = "feeds:commune_atom"
+
+    def subtitle(self, space):
+        return self.description(space)
+
+
+def feed_view(feed_class):
+    def view(request, *args, **kwargs):
+        return feed_class()(request, *args, **kwargs)
+
+    return view
+
+
+app_name = "feeds"
+urlpatterns = [
+    path("rss/", feed_view(OpenProcessesFeed), name="rss"),
+    path("atom/", feed_view(OpenProcessesAtomFeed), name="atom"),
+    path("<slug:slug>/rss/", feed_view(CommuneOpenProcessesFeed), name="commune_rss"),
+    path("<slug:slug>/atom/", feed_view(CommuneOpenProcessesAtomFeed), name="commune_atom"),
+]

@@ -1,0 +1,57 @@
+"""How the open-data API (`search.api`) shows processes and commune spaces: public facts only.
+
+The page models name these in their `api_fields`. Nothing here reads a contribution, a registration, an owner or
+an email: the API serialises the fields listed on each page type, and only those.
+This module imports no model, so that the models can import it.
+"""
+
+from rest_framework import serializers
+
+
+class PhaseSerializer(serializers.Serializer):
+    title = serializers.CharField(read_only=True)
+    starts_on = serializers.DateField(read_only=True)
+    ends_on = serializers.DateField(read_only=True)
+    description = serializers.CharField(read_only=True)
+
+
+class ThemeSerializer(serializers.Serializer):
+    name = serializers.CharField(read_only=True)
+    slug = serializers.CharField(read_only=True)
+
+
+class CommuneSerializer(serializers.Serializer):
+    name = serializers.CharField(read_only=True)
+    slug = serializers.CharField(read_only=True)
+    insee_code = serializers.CharField(read_only=True)
+
+
+class ProcessStateField(serializers.Field):
+    """The state on today's date, derived from the phases: `{"code": "open", "label": "Ouverte"}`."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, process):
+        state = process.state
+        return {"code": state.value, "label": str(state.label)}
+
+
+class ProcessCommuneField(serializers.Field):
+    """The commune of a process: its space is the parent page.
+
+    The listing attaches the commune to every page of a batch (`search.api.attach_listing_relations`);
+    a single page looks it up.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, process):
+        if not hasattr(process, "api_commune"):
+            from communes.gate import commune_space_of
+
+            space = commune_space_of(process)
+            process.api_commune = space.commune if space else None
+        commune = process.api_commune
+        return CommuneSerializer(commune).data if commune is not None else None
