@@ -3,10 +3,11 @@ import re
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from charter.models import LegalTextKind
 from communes.models import CommuneRole
-from participation.models import ProcessPhase
+from participation.models import Contribution, ContributionStatus, ProcessPhase
 from participation.services import ensure_process
 from tests.conftest import body, commune_group
 
@@ -32,6 +33,29 @@ def make_process(space, title="Nos cours d'école", *, starts=-7, ends=30, **fie
     ]
     process, _ = ensure_process(space, title=title, summary="Vos idées pour la cour.", phases=phases, **fields)
     return process
+
+
+def add_contribution(
+    process, text, *, status=ContributionStatus.PUBLISHED, pseudonym="Camille", email="camille@example.org", **fields
+):
+    """A contribution as the services leave it once confirmed: published unless `status` says otherwise."""
+    from charter.services import current_acceptance_terms
+
+    terms = current_acceptance_terms()
+    now = timezone.now()
+    return Contribution.objects.create(
+        process=process,
+        commune_id=process.get_parent().specific.commune_id,
+        pseudonym=pseudonym,
+        email=email,
+        text=text,
+        charter_version=terms.charter,
+        terms_version=terms.terms,
+        status=status,
+        confirmed_at=now,
+        published_at=now if status == ContributionStatus.PUBLISHED else None,
+        **fields,
+    )
 
 
 @pytest.fixture

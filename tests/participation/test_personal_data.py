@@ -15,29 +15,13 @@ from wagtail.models import PageLogEntry
 
 from participation.models import Contribution, ContributionStatus, Report
 from participation.personal_data import mask_personal_data
-from tests.participation.conftest import make_process, path_of, submit
+from tests.participation.conftest import add_contribution, make_process, path_of, submit
 
 MARK_EMAIL = "marqueur.confidentiel@example.org"
 
 
-def add(process, text, *, email=MARK_EMAIL, pseudonym="Pseudo", status=ContributionStatus.PUBLISHED, **fields):
-    from charter.services import current_acceptance_terms
-
-    terms = current_acceptance_terms()
-    now = datetime.datetime.now(datetime.UTC)
-    return Contribution.objects.create(
-        process=process,
-        commune_id=process.get_parent().specific.commune_id,
-        pseudonym=pseudonym,
-        email=email,
-        text=text,
-        charter_version=terms.charter,
-        terms_version=terms.terms,
-        status=status,
-        confirmed_at=now,
-        published_at=now if status == ContributionStatus.PUBLISHED else None,
-        **fields,
-    )
+def add(process, text, *, email=MARK_EMAIL, pseudonym="Pseudo", **fields):
+    return add_contribution(process, text, email=email, pseudonym=pseudonym, **fields)
 
 
 def test_masking_hides_emails_phones_and_links_in_free_text():

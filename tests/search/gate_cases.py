@@ -9,7 +9,7 @@ import datetime
 
 import pytest
 
-from participation.models import Audience, Contribution, ContributionStatus, ProcessPhase, Theme
+from participation.models import Audience, ProcessPhase, Theme
 from participation.services import ensure_process
 from tests.factories import ConventionFactory
 
@@ -79,20 +79,3 @@ HIDDEN_CASES = [
 
 def hidden_case_params():
     return [pytest.param(hide, allow, id=case) for case, hide, allow in HIDDEN_CASES]
-
-
-def contribution(process, text, *, status, email, pseudonym="Camille"):
-    from charter.services import current_acceptance_terms
-
-    terms = current_acceptance_terms()
-    return Contribution.objects.create(
-        process=process,
-        commune=process.get_parent().specific.commune,
-        pseudonym=pseudonym,
-        email=email,
-        text=text,
-        charter_version=terms.charter,
-        terms_version=terms.terms,
-        status=status,
-        published_at=datetime.datetime.now(datetime.UTC) if status == ContributionStatus.PUBLISHED else None,
-    )

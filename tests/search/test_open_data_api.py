@@ -8,9 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from participation.models import ContributionStatus, ProcessPhase
+from tests.participation.conftest import add_contribution
 from tests.search.gate_cases import (
     TODAY,
-    contribution,
     end_convention,
     hidden_case_params,
     open_process,
@@ -207,14 +207,14 @@ def test_the_process_listing_needs_no_query_per_process(client, commune_space, m
 
 def test_contributions_and_their_authors_never_appear_in_the_api(client, commune_space, legal_texts):
     process = open_process(commune_space, "Nos cours d'école")
-    contribution(
+    add_contribution(
         process,
         "Texte en attente zq7-pending",
         status=ContributionStatus.AWAITING_MODERATION,
         email="zq7-pending@example.org",
         pseudonym="Zq7Pending",
     )
-    contribution(
+    add_contribution(
         process,
         "Texte publié zq7-published",
         status=ContributionStatus.PUBLISHED,

@@ -8,7 +8,7 @@ from participation.models import Audience, Contribution, ContributionStatus
 from participation.personal_data import erase_personal_data, withdraw
 from participation.services import apply_audience, approve, hide
 from search.services import search_contributions, search_legal_texts, search_pages
-from tests.search.conftest import contribution_on, make_process
+from tests.search.conftest import add_contribution, make_process
 
 
 def titles(query):
@@ -29,7 +29,7 @@ def end_convention(space):
 def test_a_process_of_a_commune_whose_convention_ended_leaves_search_and_comes_back(make_space, legal_texts):
     space = make_space("Maxéville", slug="maxeville")
     process = make_process(space, "Jardins partagés")
-    contribution = contribution_on(process, "Un composteur collectif près des jardins.")
+    contribution = add_contribution(process, "Un composteur collectif près des jardins.")
     assert titles("jardins") == {"Jardins partagés"}
     assert contribution_ids("composteur") == {contribution.pk}
 
@@ -56,7 +56,7 @@ def test_pages_taken_offline_with_the_convention_come_back_when_republished(make
 def test_an_internal_process_is_never_found_and_is_once_public(commune_space, legal_texts):
     process = make_process(commune_space, "Télétravail des agents", audience=Audience.AGENTS)
     apply_audience(process)
-    contribution = contribution_on(process, "Des bureaux partagés pour le télétravail.")
+    contribution = add_contribution(process, "Des bureaux partagés pour le télétravail.")
     assert titles("télétravail") == set()
     assert contribution_ids("bureaux") == set()
 
@@ -95,7 +95,7 @@ def test_a_draft_never_shows_before_it_is_published(commune_space, legal_texts):
 
 def test_the_index_follows_moderation_decisions(process, moderators):
     moderator = moderators[0]
-    contribution = contribution_on(
+    contribution = add_contribution(
         process, "Des nichoirs à mésanges dans la cour.", status=ContributionStatus.AWAITING_MODERATION
     )
     assert contribution_ids("mésanges") == set()
@@ -108,10 +108,10 @@ def test_the_index_follows_moderation_decisions(process, moderators):
 
 
 def test_pending_contributions_and_personal_data_never_enter_the_index(process):
-    contribution_on(
+    add_contribution(
         process, "Un banc sous le tilleul zq9.", status=ContributionStatus.AWAITING_MODERATION, email="zq9@example.org"
     )
-    contribution_on(process, "Une fontaine à eau.", pseudonym="Pseudozq9")
+    add_contribution(process, "Une fontaine à eau.", pseudonym="Pseudozq9")
 
     indexed = " ".join(IndexEntry.objects.values_list("title", flat=True)) + " ".join(
         str(body) for body in IndexEntry.objects.values_list("body", flat=True)
@@ -122,8 +122,8 @@ def test_pending_contributions_and_personal_data_never_enter_the_index(process):
 
 
 def test_withdrawn_and_erased_contributions_leave_the_index(process):
-    withdrawn = contribution_on(process, "Des toilettes publiques.", email="a@example.org")
-    erased = contribution_on(process, "Un abri pour les vélos.", email="b@example.org")
+    withdrawn = add_contribution(process, "Des toilettes publiques.", email="a@example.org")
+    erased = add_contribution(process, "Un abri pour les vélos.", email="b@example.org")
     assert contribution_ids("toilettes") == {withdrawn.pk}
 
     withdraw(withdrawn, withdrawn.contributor_key)
@@ -146,7 +146,7 @@ def test_legal_texts_are_found_only_in_their_version_in_force(publish_text):
 
 
 def test_update_index_rebuilds_the_index(process):
-    contribution = contribution_on(process, "Des nichoirs à mésanges.")
+    contribution = add_contribution(process, "Des nichoirs à mésanges.")
     IndexEntry.objects.all().delete()
     assert titles("cour") == set()
 

@@ -10,9 +10,9 @@ from django.utils.formats import date_format
 
 from charter.models import LegalTextKind
 from participation.models import ContributionStatus
+from tests.participation.conftest import add_contribution
 from tests.search.gate_cases import (
     TODAY,
-    contribution,
     end_convention,
     hidden_case_params,
     open_process,
@@ -117,8 +117,10 @@ def test_an_internal_process_stays_out_of_the_sitemap_and_feeds_even_without_its
 
 def test_contributions_never_appear_in_the_sitemap_or_feeds(client, commune_space, legal_texts):
     process = open_process(commune_space, "Nos cours d'école")
-    contribution(process, "Texte zq7-pending", status=ContributionStatus.AWAITING_MODERATION, email="zq7@example.org")
-    contribution(process, "Texte zq7-published", status=ContributionStatus.PUBLISHED, email="zq8@example.org")
+    add_contribution(
+        process, "Texte zq7-pending", status=ContributionStatus.AWAITING_MODERATION, email="zq7@example.org"
+    )
+    add_contribution(process, "Texte zq7-published", status=ContributionStatus.PUBLISHED, email="zq8@example.org")
 
     for url in ("/sitemap.xml", *FEEDS, "/flux/essey-les-nancy/rss/", "/flux/essey-les-nancy/atom/"):
         content = client.get(url).content.decode()
