@@ -25,6 +25,7 @@ from wagtail.models.audit_log import BaseLogEntry, ModelLogEntryManager
 from wagtail.search import index
 from wagtail.search.queryset import SearchableQuerySetMixin
 
+from communes.forms import CommunePageForm
 from communes.models.pages import CommunePageMixin
 from home.blocks import ContentStreamBlock
 from search.serializers import PhaseSerializer, ProcessCommuneField, ProcessStateField, ThemeSerializer
@@ -207,6 +208,7 @@ class ProcessPage(CommunePageMixin, RoutablePageMixin, Page):
 
     objects = PageManager.from_queryset(ProcessPageQuerySet)()
 
+    base_form_class = CommunePageForm
     parent_page_types = ["communes.CommuneSpacePage"]
     subpage_types = ["participation.QuestionnairePage"]
     # Who may read a process follows its audience, set automatically (Art. 7): no hand-made privacy.
