@@ -1,5 +1,8 @@
 """Idempotent set-up of the portal: its home page, the default Wagtail Site and the Métropole's identity."""
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.db import transaction
 from wagtail.models import Page, Site
 
@@ -8,9 +11,24 @@ from .models import HomePage, MetropoleSettings
 PORTAL_SLUG = "accueil"
 
 
+# The address Wagtail's first migration gives the default site: a placeholder, not a real address.
+PLACEHOLDER_SITE_ADDRESS = ("localhost", 80)
+
+
+def public_site_address():
+    """(hostname, port) of PUBLIC_BASE_URL: where full URLs (feeds, sitemap, API) must point."""
+    url = urlsplit(settings.PUBLIC_BASE_URL)
+    return url.hostname or "localhost", url.port or (443 if url.scheme == "https" else 80)
+
+
 @transaction.atomic
-def ensure_portal(*, title, intro="", hostname="localhost", port=80, user=None):
-    """The portal page, published and made the root of the default site; returns (portal, created)."""
+def ensure_portal(*, title, intro="", hostname=None, port=None, user=None):
+    """The portal page, published and made the root of the default site; returns (portal, created).
+
+    The site's address defaults to PUBLIC_BASE_URL's; one set in the admin is kept.
+    """
+    if hostname is None:
+        hostname, port = public_site_address()
     portal = HomePage.objects.first()
     created = portal is None
     if created:
@@ -21,9 +39,11 @@ def ensure_portal(*, title, intro="", hostname="localhost", port=80, user=None):
     site = Site.objects.filter(is_default_site=True).first()
     if site is None:
         site = Site.objects.create(
-            hostname=hostname, port=port, root_page=portal, is_default_site=True, site_name=title
+            hostname=hostname, port=port or 80, root_page=portal, is_default_site=True, site_name=title
         )
-    elif site.root_page_id != portal.pk:
+    else:
+        if (site.hostname, site.port) == PLACEHOLDER_SITE_ADDRESS:
+            site.hostname, site.port = hostname, port or 80
         site.root_page = portal
         site.save()
 

@@ -221,3 +221,24 @@ def test_demo_admin_also_resets_an_editor_of_essey(db, capsys):
 
     assert editor is not None and not editor.is_superuser
     assert editor.groups.filter(commune_role__commune__insee_code="54184", commune_role__role="editors").exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_site_answers_at_the_public_address_so_feeds_and_sitemap_links_work(client, settings):
+    settings.PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+    call_command("load_demo", stdout=None)
+    process = ProcessPage.objects.get(slug="imaginons-ensemble-nos-cours-decole")
+
+    assert process.full_url == "http://127.0.0.1:8000/essey-les-nancy/imaginons-ensemble-nos-cours-decole/"
+    assert "http://127.0.0.1:8000/essey-les-nancy/" in client.get("/sitemap.xml").content.decode()
+
+
+@pytest.mark.django_db
+def test_an_address_set_in_the_admin_survives_the_demo_loader(settings):
+    call_command("load_demo", stdout=None)
+    Site.objects.filter(is_default_site=True).update(hostname="jeparticipe.example.fr", port=443)
+
+    call_command("load_demo", stdout=None)
+
+    site = Site.objects.get(is_default_site=True)
+    assert (site.hostname, site.port) == ("jeparticipe.example.fr", 443)
