@@ -31,6 +31,10 @@ def refuse_pages_of_inactive_communes(page, request, serve_args, serve_kwargs):
     # Previews do not pass here, so editors still preview their drafts.
     if not is_page_open_to_public(page):
         raise Http404
+    from participation.visibility import has_unpublished_ancestor
+
+    if has_unpublished_ancestor(page):
+        raise Http404
 
 
 # --- Admin: refuse with a message that says why and whom to contact -----------------

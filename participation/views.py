@@ -58,7 +58,7 @@ def process_context(process, request):
         .filter(process=process)
         .only("pk", "pseudonym", "text", "published_at", "theme__name")
         .select_related("theme")
-        .order_by("-published_at")
+        .order_by("-published_at", "-pk")
     )
     contributions = Paginator(published, settings.CONTRIBUTIONS_PER_PAGE).get_page(request.GET.get("page"))
     rules = current_charter_rules()

@@ -3,7 +3,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from communes.models import CommuneSpacePage
-from participation.models import ProcessState, Theme
+from participation.models import ProcessPage, ProcessState, Theme
+from participation.visibility import public_pages
 
 from .services import Filters, InvalidQuery, ResultKind, clean_query
 
@@ -39,8 +40,10 @@ class SearchForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Only the communes a visitor may see: the same gate as every listing.
+        # Only the communes and themes a visitor may see: the same rule as every listing.
         self.fields["commune"].queryset = CommuneSpacePage.objects.listed()
+        public_processes = public_pages(ProcessPage.objects.all()).values("pk")
+        self.fields["theme"].queryset = Theme.objects.filter(processes__in=public_processes).distinct()
 
     def clean_q(self):
         try:

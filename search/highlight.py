@@ -11,6 +11,7 @@ import unicodedata
 
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import mark_safe
+from wagtail.blocks import StreamValue
 
 WORD = re.compile(r"\w+")
 # Words too common to mark: the French configuration of the index ignores them as well.
@@ -49,15 +50,38 @@ def plain_text(value):
     return " ".join(html.unescape(strip_tags(str(value))).split())
 
 
+def _raw_strings(value):
+    """The text written in a StreamField's raw data: chosen images, documents or pages are ids, left out."""
+    if isinstance(value, str):
+        # Block settings such as a heading level ("h2") are not text a visitor reads.
+        if len(value) > 3 or " " in value:
+            yield value
+    elif isinstance(value, dict):
+        for key, child in value.items():
+            if key not in ("type", "id"):
+                yield from _raw_strings(child)
+    elif isinstance(value, list | tuple):
+        for child in value:
+            yield from _raw_strings(child)
+
+
 def searchable_texts(instance):
-    """The text of every searchable field of `instance` but its title, in the order the model declares them."""
+    """The text of every searchable field of `instance` but its title, in the order the model declares them.
+
+    Read from the row itself, never through the blocks' choosers: no query per result.
+    """
     texts = []
     for field in type(instance).get_searchable_search_fields():
-        if field.field_name == "title":
+        if field.field_name == "title" or not hasattr(instance, field.field_name):
             continue
-        # Already the searchable content (the text of a StreamField or rich text field), as the index has it.
-        value = field.get_value(instance)
-        texts.extend(plain_text(part) for part in (value if isinstance(value, list | tuple) else [value]) if part)
+        value = getattr(instance, field.field_name)
+        if isinstance(value, StreamValue):
+            parts = list(_raw_strings(list(value.raw_data)))
+        elif isinstance(value, str):
+            parts = [value]
+        else:
+            continue  # related objects (a commune's name…) are not extract material
+        texts.extend(plain_text(part) for part in parts if part)
     return [text for text in texts if text]
 
 

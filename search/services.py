@@ -11,7 +11,7 @@ The code names no search backend: filters are those every backend understands (i
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -79,10 +79,13 @@ def searchable_pages(day=None):
     return public_pages(Page.objects.filter(depth__gt=1), day)
 
 
-def _process_ids(filters, day):
+def _process_ids(filters, day, *, showing_contributions=False):
     """Ids of the public processes matching the theme and state filters (and the commune, if any)."""
     day = day or timezone.localdate()
     processes = ProcessPage.objects.listed(day)
+    if showing_contributions:
+        # A process that stopped collecting contributions no longer lists them: search does not either.
+        processes = processes.filter(accepts_contributions=True)
     if filters.space:
         processes = processes.descendant_of(filters.space)
     if filters.theme:
@@ -109,7 +112,7 @@ def search_pages(query, filters=Filters(), day=None):
 def search_contributions(query, filters=Filters(), day=None):
     return (
         Contribution.objects.published()
-        .filter(process_id__in=_process_ids(filters, day))
+        .filter(process_id__in=_process_ids(filters, day, showing_contributions=True))
         .select_related("process", "commune")
         .search(query)
     )
@@ -200,9 +203,14 @@ def page_hits(results, query, request):
 
 def _positions(contributions):
     """{contribution id: how many newer ones its process page lists first}, to link to the right page of the list."""
+    # The process page lists them by publication, newest first, then by id (participation.views).
     newer = (
         Contribution.objects.published()
-        .filter(process_id=OuterRef("process_id"), published_at__gt=OuterRef("published_at"))
+        .filter(process_id=OuterRef("process_id"))
+        .filter(
+            Q(published_at__gt=OuterRef("published_at"))
+            | Q(published_at=OuterRef("published_at"), pk__gt=OuterRef("pk"))
+        )
         .values("process_id")
         .annotate(count=Count("pk"))
         .values("count")

@@ -41,6 +41,8 @@ def robots_txt(request):
         "Disallow: /admin/",
         # Personal links (confirmation, data rights) live there.
         "Disallow: /participation/",
+        # Endless combinations of queries and filters: the sitemap lists every public page instead.
+        "Disallow: /recherche/",
         f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

@@ -19,6 +19,14 @@ def contribution_ids(query):
     return {contribution.pk for contribution in search_contributions(query)}
 
 
+def in_index(contribution):
+    """Whether the index itself holds the contribution (not only whether the search returns it)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    content_type = ContentType.objects.get_for_model(Contribution)
+    return IndexEntry.objects.filter(content_type=content_type, object_id=str(contribution.pk)).exists()
+
+
 def end_convention(space):
     convention = space.commune.conventions.get()
     convention.revocation_decided_on = convention.notified_on
@@ -50,6 +58,9 @@ def test_pages_taken_offline_with_the_convention_come_back_when_republished(make
     assert titles("budget") == set()
 
     process.get_latest_revision().publish()
+    assert titles("budget") == set(), "still under the commune's unpublished space"
+
+    space.get_latest_revision().publish()
     assert titles("budget") == {"Budget participatif"}
 
 
@@ -100,11 +111,15 @@ def test_the_index_follows_moderation_decisions(process, moderators):
     )
     assert contribution_ids("mésanges") == set()
 
+    assert not in_index(contribution)
+
     approve(contribution, moderator)
     assert contribution_ids("mésanges") == {contribution.pk}
+    assert in_index(contribution)
 
     hide(contribution, moderator, rule_key="respect", reason="Propos déplacés.")
     assert contribution_ids("mésanges") == set()
+    assert not in_index(contribution)
 
 
 def test_pending_contributions_and_personal_data_never_enter_the_index(process):
@@ -131,6 +146,8 @@ def test_withdrawn_and_erased_contributions_leave_the_index(process):
 
     assert contribution_ids("toilettes") == set()
     assert contribution_ids("vélos") == set()
+    assert not in_index(withdrawn)
+    assert not in_index(erased)
     assert not Contribution.objects.filter(pk=erased.pk, status=ContributionStatus.PUBLISHED).exists()
 
 
@@ -154,3 +171,39 @@ def test_update_index_rebuilds_the_index(process):
 
     assert "Nos cours d'école" in titles("cour")
     assert contribution_ids("mésanges") == {contribution.pk}
+
+
+def test_pages_under_an_unpublished_page_leave_search_and_are_not_served(client, commune_space, legal_texts):
+    from participation.demo import add_questionnaire
+
+    process = make_process(commune_space, "Piste cyclable")
+    add_questionnaire(
+        process,
+        {"title": "Questionnaire vélo", "fields": [{"label": "Avis", "field_type": "multiline", "required": True}]},
+    )
+    questionnaire = process.get_children().get()
+    assert titles("questionnaire") == {"Questionnaire vélo"}
+
+    process.unpublish()
+    assert titles("questionnaire") == set()
+    assert client.get(questionnaire.url).status_code == 404
+
+    commune_space.unpublish()
+    process.get_latest_revision().publish()
+    assert titles("cyclable") == set()
+    assert client.get(process.url).status_code == 404
+
+    commune_space.get_latest_revision().publish()
+    assert titles("cyclable") == {"Piste cyclable"}
+    assert titles("questionnaire") == {"Questionnaire vélo"}
+    assert client.get(questionnaire.url).status_code == 200
+
+
+def test_contributions_of_a_process_that_no_longer_lists_them_are_not_found(process):
+    contribution = add_contribution(process, "Des nichoirs à mésanges.")
+    assert contribution_ids("mésanges") == {contribution.pk}
+
+    process.accepts_contributions = False
+    process.save_revision().publish()
+
+    assert contribution_ids("mésanges") == set()

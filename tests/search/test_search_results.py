@@ -6,8 +6,9 @@ import re
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from wagtail.rich_text import RichText
 
-from participation.models import Theme
+from participation.models import Audience, Theme
 from tests.search.conftest import add_contribution, make_process
 
 
@@ -128,16 +129,37 @@ def queries_for(client, **params):
     return len(queries)
 
 
+def rich_process(space, title, document):
+    """A process whose body holds a chosen document and a questionnaire: what could cost a query per result."""
+    from participation.demo import add_questionnaire
+
+    process = make_process(space, title)
+    process.body = [
+        ("paragraph", RichText("<p>Un atelier pour réparer son vélo.</p>")),
+        ("document", {"document": document, "title": "Plan des pistes"}),
+    ]
+    process.save_revision().publish()
+    add_questionnaire(
+        process,
+        {"title": f"Questionnaire {title}", "fields": [{"label": "Avis", "field_type": "multiline", "required": True}]},
+    )
+    return process
+
+
 def test_results_page_query_count_does_not_grow_with_the_results(commune_space, legal_texts, client, on_day):
+    from django.core.files.base import ContentFile
+    from wagtail.documents import get_document_model
+
     on_day(datetime.date.today())
-    make_process(commune_space, "Atelier vélo 0")
-    questionnaire_parent = make_process(commune_space, "Atelier vélo 1")
-    add_contribution(questionnaire_parent, "Un atelier vélo le samedi.")
+    document = get_document_model().objects.create(title="Plan", file=ContentFile(b"%PDF", name="plan.pdf"))
+    for number in range(2):
+        process = rich_process(commune_space, f"Atelier vélo {number}", document)
+        add_contribution(process, f"Un atelier vélo numéro {number}.")
     few_pages = queries_for(client, q="vélo")
     few_contributions = queries_for(client, q="vélo", type="contributions")
 
-    for number in range(2, 12):
-        process = make_process(commune_space, f"Atelier vélo {number}")
+    for number in range(2, 8):
+        process = rich_process(commune_space, f"Atelier vélo {number}", document)
         add_contribution(process, f"Un atelier vélo numéro {number}.")
 
     assert queries_for(client, q="vélo") == few_pages
@@ -148,3 +170,15 @@ def test_an_unknown_kind_of_results_falls_back_to_the_default(commune_space, sea
     html = search("Essey", type="inconnu")
 
     assert result_links(html) == ["/essey-les-nancy/"]
+
+
+def test_the_theme_filter_offers_only_themes_of_public_processes(commune_space, legal_texts, search):
+    secret = Theme.objects.create(name="Ressources humaines", slug="ressources-humaines")
+    visible = Theme.objects.create(name="Mobilité", slug="mobilite")
+    make_process(commune_space, "Télétravail", audience=Audience.AGENTS, themes=[secret])
+    make_process(commune_space, "Plan vélo", themes=[visible])
+
+    html = search("vélo")
+
+    assert 'value="mobilite"' in html
+    assert "Ressources humaines" not in html
