@@ -28,6 +28,19 @@ def commune_space_of(page):
     return CommuneSpacePage.objects.ancestor_of(page, inclusive=True).select_related("commune").first()
 
 
+def communes_of_paths(paths):
+    """{page path: the commune whose space holds it} for many pages at once, in one query (listings, API)."""
+    from wagtail.models import Page
+
+    prefixes = {path[:end] for path in paths for end in range(Page.steplen, len(path) + 1, Page.steplen)}
+    spaces = CommuneSpacePage.objects.filter(path__in=prefixes).select_related("commune")
+    communes = {space.path: space.commune for space in spaces}
+    return {
+        path: next((commune for space_path, commune in communes.items() if path.startswith(space_path)), None)
+        for path in paths
+    }
+
+
 def is_page_open_to_public(page, day=None):
     """False for a page of a commune whose convention is not active; pages outside communes are unaffected."""
     space = commune_space_of(page)

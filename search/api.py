@@ -8,8 +8,8 @@ starts from `get_base_queryset`, which goes through `participation.visibility.pu
 from django.db.models import prefetch_related_objects
 from wagtail.api.v2.router import WagtailAPIRouter
 from wagtail.api.v2.views import PagesAPIViewSet
-from wagtail.models import Page
 
+from communes.gate import communes_of_paths
 from communes.models import CommuneSpacePage
 from participation.models import ProcessPage
 from participation.visibility import public_pages
@@ -21,13 +21,9 @@ def attach_listing_relations(pages):
     processes = [page for page in pages if isinstance(page, ProcessPage)]
     if processes:
         prefetch_related_objects(processes, "phases", "themes")
-        parent_paths = {process.path[: -Page.steplen] for process in processes}
-        communes = {
-            space.path: space.commune
-            for space in CommuneSpacePage.objects.filter(path__in=parent_paths).select_related("commune")
-        }
+        communes = communes_of_paths([process.path for process in processes])
         for process in processes:
-            process.api_commune = communes.get(process.path[: -Page.steplen])
+            process.api_commune = communes[process.path]
     spaces = [page for page in pages if isinstance(page, CommuneSpacePage)]
     if spaces:
         prefetch_related_objects(spaces, "commune")

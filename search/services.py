@@ -22,6 +22,7 @@ from wagtail.models import Page
 
 from charter.models import LegalTextKind, LegalTextVersion
 from charter.services import current_versions
+from communes.gate import communes_of_paths
 from communes.models import CommuneSpacePage
 from participation.models import Contribution, ProcessPage, ProcessState, QuestionnairePage
 from participation.visibility import public_pages
@@ -154,15 +155,6 @@ def _schedules(process_ids):
     return {process.pk: process for process in ProcessPage.objects.filter(pk__in=process_ids).with_schedule()}
 
 
-def _commune_names():
-    """{path of a commune space: commune name}, one query for every result of a page."""
-    return dict(CommuneSpacePage.objects.values_list("path", "commune__name"))
-
-
-def _commune_of(path, commune_names):
-    return next((name for space_path, name in commune_names.items() if path.startswith(space_path)), "")
-
-
 def page_hits(results, query, request):
     """Hits for a page of page results, in a bounded number of queries whatever their number."""
     ids = [page.pk for page in results]
@@ -175,7 +167,7 @@ def page_hits(results, query, request):
     )
     process_ids = [pk for pk, page in pages.items() if isinstance(page, ProcessPage)]
     schedules = _schedules([*process_ids, *questionnaire_parents.values()])
-    commune_names = _commune_names()
+    communes = communes_of_paths([page.path for page in pages.values()])
     hits = []
     for pk in ids:
         page = pages.get(pk)
@@ -194,7 +186,7 @@ def page_hits(results, query, request):
                 url=page.get_url(request),
                 kind_label=page.specific_class._meta.verbose_name.capitalize(),
                 extract=extract([text for text in texts if text], query),
-                commune_name=_commune_of(page.path, commune_names),
+                commune_name=communes[page.path].name if communes.get(page.path) else "",
                 process=process,
             )
         )
