@@ -11,6 +11,10 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Tests run on PostgreSQL: DATABASE_URL if set, else the local server.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/participation
+# Test databases are kept between local runs (`make test TEST_DB=--create-db` rebuilds them; CI always does),
+# and the suite is shared between TEST_WORKERS processes (pytest-xdist; `auto`: one per core).
+TEST_DB ?= --reuse-db
+TEST_WORKERS ?= auto
 # `make run` behaves like production (DEBUG off: French error pages) but serves its own media.
 RUN_ENV := DEBUG=$${DEBUG:-0} SERVE_MEDIA=1 ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost}
 
@@ -55,7 +59,7 @@ run: install staticfiles/staticfiles.json
 	$(RUN_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install-test
-	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" $(BIN)/python -m pytest $(PYTEST_ARGS)
+	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" $(BIN)/python -m pytest -n $(TEST_WORKERS) $(TEST_DB) $(PYTEST_ARGS)
 
 lint: install-test
 	$(BIN)/ruff check .

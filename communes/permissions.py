@@ -5,6 +5,7 @@ Creating them is idempotent: `register_commune` and `load_demo` call it on every
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.db.models import Q
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission
 
 from .models import CommuneGroup, CommuneRole
@@ -66,6 +67,14 @@ def permission(app_label, codename):
     return Permission.objects.get(content_type__app_label=app_label, codename=codename)
 
 
+def permissions(codenames_by_app):
+    """The Permission rows named by {app label: [codenames]}, in one query."""
+    wanted = Q()
+    for app_label, codenames in codenames_by_app.items():
+        wanted |= Q(content_type__app_label=app_label, codename__in=codenames)
+    return list(Permission.objects.filter(wanted)) if wanted else []
+
+
 def page_permission(codename):
     # `get_or_create(permission_type=…)` raises FieldError on Wagtail 8.0: pass the Permission itself.
     return permission("wagtailcore", codename)
@@ -82,45 +91,56 @@ def ensure_commune_collection(commune):
 
 
 def _grant_media(group, collection):
-    for app_label, codenames in MEDIA_PERMISSIONS.items():
-        for codename in codenames:
-            GroupCollectionPermission.objects.get_or_create(
-                group=group, collection=collection, permission=permission(app_label, codename)
-            )
+    granted = set(
+        GroupCollectionPermission.objects.filter(group=group, collection=collection).values_list(
+            "permission_id", flat=True
+        )
+    )
+    GroupCollectionPermission.objects.bulk_create(
+        GroupCollectionPermission(group=group, collection=collection, permission=permission)
+        for permission in permissions(MEDIA_PERMISSIONS)
+        if permission.pk not in granted
+    )
 
 
-def _group_for(commune, role):
-    link = CommuneGroup.objects.filter(commune=commune, role=role).select_related("group").first()
-    if link:
-        return link.group
-    name = f"{commune.name} – {ROLE_LABELS[role]}"
-    if Group.objects.filter(name=name).exists():
-        name = f"{commune.name} ({commune.insee_code}) – {ROLE_LABELS[role]}"
-    group = Group.objects.create(name=name)
-    CommuneGroup.objects.create(commune=commune, role=role, group=group)
-    return group
+def _grant_pages(group, page, codenames):
+    granted = set(GroupPagePermission.objects.filter(group=group, page=page).values_list("permission_id", flat=True))
+    GroupPagePermission.objects.bulk_create(
+        GroupPagePermission(group=group, page=page, permission=permission)
+        for permission in permissions({"wagtailcore": codenames})
+        if permission.pk not in granted
+    )
+
+
+def _groups_for(commune):
+    groups = {link.role: link.group for link in CommuneGroup.objects.filter(commune=commune).select_related("group")}
+    for role in CommuneRole:
+        if role in groups:
+            continue
+        name = f"{commune.name} – {ROLE_LABELS[role]}"
+        if Group.objects.filter(name=name).exists():
+            name = f"{commune.name} ({commune.insee_code}) – {ROLE_LABELS[role]}"
+        groups[role] = Group.objects.create(name=name)
+        CommuneGroup.objects.create(commune=commune, role=role, group=groups[role])
+    return groups
 
 
 @transaction.atomic
 def ensure_commune_groups(commune):
     """The commune's editors, moderators and agents groups, with their rights; returns {role: group}."""
     collection = ensure_commune_collection(commune)
-    groups = {role: _group_for(commune, role) for role in CommuneRole}
-    access_admin = permission("wagtailadmin", "access_admin")
+    groups = _groups_for(commune)
     groups[CommuneRole.EDITORS].permissions.add(
-        access_admin, *(permission("participation", codename) for codename in EDITOR_MODEL_PERMISSIONS)
+        *permissions({"wagtailadmin": ["access_admin"], "participation": EDITOR_MODEL_PERMISSIONS})
     )
     groups[CommuneRole.MODERATORS].permissions.add(
-        access_admin, *(permission("participation", codename) for codename in MODERATOR_PERMISSIONS)
+        *permissions({"wagtailadmin": ["access_admin"], "participation": MODERATOR_PERMISSIONS})
     )
     _grant_media(groups[CommuneRole.EDITORS], collection)
 
     space = getattr(commune, "space", None)
     if space is not None:
-        for codename in EDITOR_PAGE_PERMISSIONS:
-            GroupPagePermission.objects.get_or_create(
-                group=groups[CommuneRole.EDITORS], page=space, permission=page_permission(codename)
-            )
+        _grant_pages(groups[CommuneRole.EDITORS], space, EDITOR_PAGE_PERMISSIONS)
     return groups
 
 
@@ -128,10 +148,8 @@ def ensure_commune_groups(commune):
 def ensure_staff_group(portal):
     """The Métropole staff group: communes, conventions, contracts, settings, every page and every collection."""
     group, _created = Group.objects.get_or_create(name=STAFF_GROUP_NAME)
-    for app_label, codenames in STAFF_MODEL_PERMISSIONS.items():
-        group.permissions.add(*(permission(app_label, codename) for codename in codenames))
-    for codename in STAFF_PAGE_PERMISSIONS:
-        GroupPagePermission.objects.get_or_create(group=group, page=portal, permission=page_permission(codename))
+    group.permissions.add(*permissions(STAFF_MODEL_PERMISSIONS))
+    _grant_pages(group, portal, STAFF_PAGE_PERMISSIONS)
     _grant_media(group, Collection.get_first_root_node())
     return group
 

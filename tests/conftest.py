@@ -1,4 +1,5 @@
 import datetime
+import io
 import json
 
 import psycopg
@@ -6,6 +7,8 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Site
 
@@ -50,6 +53,28 @@ def pytest_configure(config):
 def empty_cache():
     # Rate limits and notification throttles live in the cache: each test starts afresh.
     cache.clear()
+
+
+@pytest.fixture(scope="module")
+def demo_database(django_db_setup, django_db_blocker):
+    """The demo data, loaded once for a whole module inside a transaction that is rolled back at its end."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        cache.clear()
+        call_command("load_demo", stdout=io.StringIO())
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def demo(demo_database, db):
+    """The demo site as `load_demo` leaves it; each test runs in a savepoint, so what it changes is undone."""
+
+
+@pytest.fixture
+def search_index(settings):
+    """Keep the search index up to date on every save, as in production (tests/settings.py turns it off)."""
+    backends = {name: {**params, "AUTO_UPDATE": True} for name, params in settings.WAGTAILSEARCH_BACKENDS.items()}
+    settings.WAGTAILSEARCH_BACKENDS = backends
 
 
 @pytest.fixture(autouse=True)

@@ -51,9 +51,7 @@ def database_snapshot():
     }
 
 
-def test_load_demo_creates_the_portal_and_the_twenty_communes(db):
-    call_command("load_demo")
-
+def test_load_demo_creates_the_portal_and_the_twenty_communes(demo):
     portal = HomePage.objects.get()
     assert Site.objects.get(is_default_site=True).root_page_id == portal.pk
     assert Commune.objects.count() == 20
@@ -67,8 +65,7 @@ def test_load_demo_creates_the_portal_and_the_twenty_communes(db):
     assert sum(Commune.objects.values_list("population", flat=True)) == 257412
 
 
-def test_load_demo_tells_each_commune_story(client, db):
-    call_command("load_demo")
+def test_load_demo_tells_each_commune_story(client, demo):
     pipeline = pipeline_by_commune()
 
     def stage(insee_code):
@@ -99,9 +96,7 @@ def test_load_demo_tells_each_commune_story(client, db):
     assert CommuneGroup.objects.filter(role=CommuneRole.EDITORS).count() == 20
 
 
-def test_load_demo_publishes_the_five_legal_texts_and_a_second_cgu(client, db):
-    call_command("load_demo")
-
+def test_load_demo_publishes_the_five_legal_texts_and_a_second_cgu(client, demo):
     current = current_versions()
 
     assert set(current) == set(LegalTextKind)
@@ -122,10 +117,8 @@ def test_load_demo_publishes_the_five_legal_texts_and_a_second_cgu(client, db):
     assert 'href="/cgu/versions/1/"' in history and 'href="/cgu/versions/2/"' in history
 
 
-def test_load_demo_gives_processes_of_each_kind_and_contributions_in_each_state(client, db):
+def test_load_demo_gives_processes_of_each_kind_and_contributions_in_each_state(client, demo):
     from participation.models import Contribution, ContributionStatus, ProcessState, Report
-
-    call_command("load_demo")
 
     processes = list(ProcessPage.objects.live().with_schedule())
     states = {process.state for process in processes}
@@ -146,9 +139,7 @@ def test_load_demo_gives_processes_of_each_kind_and_contributions_in_each_state(
     assert not re.search(r"contributeur\d+-\d+@example\.org", html), "demo emails stay private"
 
 
-def test_admin_shows_the_pipeline_of_the_demo_communes(admin_client, db):
-    call_command("load_demo")
-
+def test_admin_shows_the_pipeline_of_the_demo_communes(admin_client, demo):
     listing = admin_client.get(reverse("wagtailsnippets_communes_commune:list")).content.decode()
     ended = admin_client.get(reverse("wagtailsnippets_communes_commune:list"), {"stage": "ended"})
     ended_rows = BeautifulSoup(ended.content, "html.parser").select("tbody tr")
@@ -158,8 +149,7 @@ def test_admin_shows_the_pipeline_of_the_demo_communes(admin_client, db):
     assert [row.find("a").get_text(strip=True) for row in ended_rows] == ["Maxéville", "Tomblaine"]
 
 
-def test_load_demo_twice_gives_the_same_database(db):
-    call_command("load_demo")
+def test_load_demo_twice_gives_the_same_database(demo):
     first = database_snapshot()
 
     call_command("load_demo")
@@ -167,8 +157,7 @@ def test_load_demo_twice_gives_the_same_database(db):
     assert database_snapshot() == first
 
 
-def test_load_demo_keeps_what_staff_changed_in_the_admin(db):
-    call_command("load_demo")
+def test_load_demo_keeps_what_staff_changed_in_the_admin(demo):
     metropole = MetropoleSettings.objects.get()
     metropole.name = "Métropole renommée"
     metropole.save()
@@ -191,9 +180,7 @@ def test_demo_admin_refuses_to_reset_accounts_on_a_shared_database(db, settings)
     assert not get_user_model().objects.filter(username="admin").exists()
 
 
-def test_demo_site_serves_each_commune_space(client, db):
-    call_command("load_demo")
-
+def test_demo_site_serves_each_commune_space(client, demo):
     home = client.get("/").content.decode()
     for slug in ("essey-les-nancy", "nancy", "vandoeuvre-les-nancy"):
         assert f'href="/{slug}/"' in home
@@ -212,8 +199,7 @@ def test_demo_admin_prints_a_login_that_works_and_resets_it_on_each_run(db, caps
     assert user is not None and user.is_superuser
 
 
-def test_demo_admin_also_resets_an_editor_of_essey(db, capsys):
-    call_command("load_demo")
+def test_demo_admin_also_resets_an_editor_of_essey(demo, capsys):
     call_command("demo_admin", "--force")
     password = re.search(r"password: (\S+)", capsys.readouterr().out).group(1)
 
@@ -223,19 +209,16 @@ def test_demo_admin_also_resets_an_editor_of_essey(db, capsys):
     assert editor.groups.filter(commune_role__commune__insee_code="54184", commune_role__role="editors").exists()
 
 
-@pytest.mark.django_db
-def test_the_demo_site_answers_at_the_public_address_so_feeds_and_sitemap_links_work(client, settings):
-    settings.PUBLIC_BASE_URL = "http://127.0.0.1:8000"
-    call_command("load_demo", stdout=None)
+def test_the_demo_site_answers_at_the_public_address_so_feeds_and_sitemap_links_work(client, settings, demo):
+    # The demo was loaded with the default PUBLIC_BASE_URL, the address `make run` serves on.
+    assert settings.PUBLIC_BASE_URL == "http://127.0.0.1:8000"
     process = ProcessPage.objects.get(slug="imaginons-ensemble-nos-cours-decole")
 
     assert process.full_url == "http://127.0.0.1:8000/essey-les-nancy/imaginons-ensemble-nos-cours-decole/"
     assert "http://127.0.0.1:8000/essey-les-nancy/" in client.get("/sitemap.xml").content.decode()
 
 
-@pytest.mark.django_db
-def test_an_address_set_in_the_admin_survives_the_demo_loader(settings):
-    call_command("load_demo", stdout=None)
+def test_an_address_set_in_the_admin_survives_the_demo_loader(demo):
     Site.objects.filter(is_default_site=True).update(hostname="jeparticipe.example.fr", port=443)
 
     call_command("load_demo", stdout=None)

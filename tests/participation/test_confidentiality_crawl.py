@@ -50,7 +50,7 @@ def crawl(client):
     return pages
 
 
-def test_no_public_url_shows_the_email_and_the_pseudonym_only_where_published(client, staff_user, db):
+def test_no_public_url_shows_the_email_and_the_pseudonym_only_where_published(client, staff_user, search_index):
     call_command("load_demo")
     process = ProcessPage.objects.get(slug="imaginons-ensemble-nos-cours-decole")
     client.post(

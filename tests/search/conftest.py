@@ -11,6 +11,11 @@ from tests.participation.conftest import (  # noqa: F401 - fixtures shared with 
 __all__ = ["add_contribution", "legal_texts", "make_process", "moderators", "process"]
 
 
+@pytest.fixture(autouse=True)
+def index_every_save(search_index):
+    """What is searched is indexed as it is saved, as in production."""
+
+
 @pytest.fixture
 def search(client):
     """GET /recherche/ with these parameters; returns the page's HTML."""
