@@ -15,8 +15,8 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/participation
 # and the suite is shared between TEST_WORKERS processes (pytest-xdist; `auto`: one per core).
 TEST_DB ?= --reuse-db
 TEST_WORKERS ?= auto
-# `make run` behaves like production (DEBUG off: French error pages) but serves its own media.
-RUN_ENV := DEBUG=$${DEBUG:-0} SERVE_MEDIA=1 ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost}
+# `make run` behaves like production (DEBUG off: French error pages).
+RUN_ENV := DEBUG=$${DEBUG:-0} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost}
 
 # A random key kept out of git for local runs and tests (production sets SECRET_KEY itself).
 SECRET_KEY_FILE := .secret_key
@@ -64,6 +64,7 @@ test: install-test
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: install-test
 	$(BIN)/ruff check --fix .

@@ -2,7 +2,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 
-from home.blocks import PARAGRAPH_FEATURES, HeadingBlock
+from core.blocks import PARAGRAPH_FEATURES, HeadingBlock
 
 
 class CharterRuleBlock(blocks.StructBlock):

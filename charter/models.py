@@ -13,7 +13,7 @@ from wagtail.models import DraftStateMixin, PreviewableMixin, RevisionMixin
 from wagtail.search import index
 from wagtail.search.queryset import SearchableQuerySetMixin
 
-from home.versioning import FinalOncePublishedMixin
+from core.versioning import FinalOncePublishedMixin
 
 from .blocks import LegalTextStreamBlock
 

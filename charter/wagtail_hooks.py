@@ -5,7 +5,7 @@ from wagtail.admin.ui.components import Component
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from home.admin_choosers import PermissionCheckedChooserViewSet
+from core.choosers import PermissionCheckedChooserViewSet
 
 from .models import LegalTextVersion
 from .services import LegalTextsFooter

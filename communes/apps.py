@@ -8,3 +8,6 @@ class CommunesConfig(AppConfig):
 
     def ready(self):
         from . import signals  # noqa: F401
+        from .policies import register_policies
+
+        register_policies()

@@ -7,6 +7,7 @@ pages and querysets, for the admin, serving and every listing.
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from wagtail.models import Page
 
 from .models import CommuneSpacePage, Convention
 
@@ -30,8 +31,6 @@ def commune_space_of(page):
 
 def communes_of_paths(paths):
     """{page path: the commune whose space holds it} for many pages at once, in one query (listings, API)."""
-    from wagtail.models import Page
-
     prefixes = {path[:end] for path in paths for end in range(Page.steplen, len(path) + 1, Page.steplen)}
     spaces = CommuneSpacePage.objects.filter(path__in=prefixes).select_related("commune")
     communes = {space.path: space.commune for space in spaces}
@@ -39,12 +38,6 @@ def communes_of_paths(paths):
         path: next((commune for space_path, commune in communes.items() if path.startswith(space_path)), None)
         for path in paths
     }
-
-
-def is_page_open_to_public(page, day=None):
-    """False for a page of a commune whose convention is not active; pages outside communes are unaffected."""
-    space = commune_space_of(page)
-    return space is None or is_commune_active(space.commune_id, day)
 
 
 def without_subtrees(pages, roots):

@@ -5,7 +5,7 @@ from django.dispatch import receiver
 from wagtail.signals import published
 
 from .models import Commune, CommuneSpacePage, ConventionTextVersion
-from .permissions import ensure_commune_groups
+from .roles import ensure_commune_groups
 from .services import notify_new_text_version
 
 

@@ -102,7 +102,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Wagtail's redirects, never to a page the visitor may not see.
+    "communes.serving.VisibleRedirectMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -183,9 +184,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# Media served by the app itself: fine for one machine or a demo; with several
-# app servers put media on object storage and serve them from there.
-SERVE_MEDIA = env_bool("SERVE_MEDIA", default=DEBUG)
+# Uploaded files are always served by the app, at MEDIA_URL, to those who may see them (communes.serving):
+# a file of an ended commune or of an internal process is not served to the public. Never let the web server or a
+# bucket serve MEDIA_ROOT directly.
 
 # --- Email --------------------------------------------------------------------
 
@@ -253,6 +254,8 @@ WAGTAIL_PRIVATE_PAGE_OPTIONS = {"SHARED_PASSWORD": False}
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odp", "ods", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
+# Documents through Wagtail's serve view, where `before_serve_document` applies the rule of what the public may see.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 # Search: the database by default; OpenSearch or Elasticsearch for a métropole with many communes.

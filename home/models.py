@@ -7,9 +7,8 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from communes.models import CommuneSpacePage
+from core.blocks import ContentStreamBlock
 from participation.models import ProcessPage, open_first
-
-from .blocks import ContentStreamBlock
 
 
 class HomePage(Page):

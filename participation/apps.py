@@ -9,4 +9,8 @@ class ParticipationConfig(AppConfig):
     verbose_name = "Participation"
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import signals
+        from .permissions import register_policies
+
+        register_policies()
+        signals.declare_to_communes()

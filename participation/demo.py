@@ -11,7 +11,7 @@ from charter.services import current_acceptance_terms, current_charter_rules
 from communes.models import CommuneSpacePage
 
 from .models import Contribution, ContributionStatus, ProcessPhase, QuestionnaireField, QuestionnairePage, Report, Theme
-from .services import ensure_process
+from .services.processes import ensure_process
 
 DEMO_PROCESSES_JSON = Path(__file__).parent / "fixtures" / "demo-processes.json"
 

@@ -1,20 +1,46 @@
-"""Who may moderate which contributions (invariant 5): one rule that every layer calls."""
+"""Who may see and act on what citizens brought (DESIGN invariants 5 and 6): the participation app's policies.
 
-from communes.models import Commune, CommuneRole
-from communes.permissions import commune_ids_for, is_metropole_staff
+One rule per question, asked by every layer: the admin's listings, inspect and history views, choosers, bulk
+actions, the dashboard, exports and the services themselves.
+- A commune's moderators read its contributions and their audit log, whatever the state of its convention
+  (`moderated_commune_ids`); they decide on them only while the convention is active (`can_moderate`).
+  Métropole staff read and decide on every commune's.
+- A commune's editors and moderators read who registered for its meetings.
+"""
+
+from django.db.models import Q
+from wagtail.permissions import register_permission_policy
+
+from communes.gate import active_commune_ids
+from communes.models import Commune, CommuneRole, CommuneSpacePage
+from communes.policies import sees_everything
+from communes.roles import commune_ids_for
+from core.permissions import ScopedPermissionPolicy
+
+from .models import Contribution, ContributionStatus, EventRegistration
+
+READ_ACTIONS = {"view"}
 
 
 def moderated_commune_ids(user):
-    """The communes whose contributions `user` moderates: their own as moderators, every one for staff."""
+    """The communes whose contributions `user` reads in moderation: their own as moderators, every one for staff."""
     if not user.is_authenticated or not user.is_active:
         return set()
-    if user.is_superuser or is_metropole_staff(user):
+    if sees_everything(user):
         return set(Commune.objects.values_list("pk", flat=True))
     return commune_ids_for(user, CommuneRole.MODERATORS)
 
 
+def decidable_commune_ids(user):
+    """The communes whose contributions `user` decides on: an ended commune's moderators only read its history."""
+    moderated = moderated_commune_ids(user)
+    if sees_everything(user):
+        return moderated
+    return moderated & active_commune_ids()
+
+
 def can_moderate(user, contribution):
-    return contribution.commune_id in moderated_commune_ids(user)
+    return contribution.commune_id in decidable_commune_ids(user)
 
 
 def can_decide_appeal(user, appeal):
@@ -22,5 +48,41 @@ def can_decide_appeal(user, appeal):
     return can_moderate(user, appeal.contribution) and appeal.original_moderator_id != user.pk
 
 
-def moderation_queryset(user, queryset):
-    return queryset.filter(commune_id__in=moderated_commune_ids(user))
+def organised_commune_ids(user):
+    """The communes whose meetings `user` organises: their editors and moderators; every one for staff."""
+    if not user.is_authenticated or not user.is_active:
+        return set()
+    if sees_everything(user):
+        return set(Commune.objects.values_list("pk", flat=True))
+    return commune_ids_for(user, CommuneRole.EDITORS) | commune_ids_for(user, CommuneRole.MODERATORS)
+
+
+class ContributionPermissionPolicy(ScopedPermissionPolicy):
+    """Moderators read their communes' contributions; they act on them while the convention is active."""
+
+    def scope(self, user, action):
+        communes = moderated_commune_ids(user) if action in READ_ACTIONS else decidable_commune_ids(user)
+        # An unconfirmed contribution is nobody's business yet: its author has not confirmed it.
+        return Contribution.objects.filter(commune_id__in=communes).exclude(
+            status=ContributionStatus.AWAITING_CONFIRMATION
+        )
+
+
+class EventRegistrationPermissionPolicy(ScopedPermissionPolicy):
+    """Who registered for a meeting: read by the commune organising it, and by Métropole staff."""
+
+    def scope(self, user, action):
+        if action not in READ_ACTIONS and not sees_everything(user):
+            return EventRegistration.objects.none()
+        paths = CommuneSpacePage.objects.filter(commune_id__in=organised_commune_ids(user)).values_list(
+            "path", flat=True
+        )
+        under = Q(pk__in=[])
+        for space_path in paths:
+            under |= Q(process__path__startswith=space_path)
+        return EventRegistration.objects.filter(under)
+
+
+def register_policies():
+    register_permission_policy(Contribution, ContributionPermissionPolicy(Contribution))
+    register_permission_policy(EventRegistration, EventRegistrationPermissionPolicy(EventRegistration))

@@ -1,10 +1,16 @@
+"""What participation declares to the communes app, and keeps in step whatever the path (admin, command, script)."""
+
 from django.db.models.signals import post_save
 from django.dispatch import receiver
+from wagtail.contrib.forms.models import FormSubmission
 from wagtail.search.index import remove_object
 from wagtail.signals import page_published
 
-from .models import Contribution, ProcessPage
-from .services import apply_audience
+from communes.policies import register_kept_data
+from communes.visibility import register_agents_only_pages
+
+from .models import Audience, Contribution, EventRegistration, ProcessPage
+from .services.processes import apply_audience
 
 
 @receiver(page_published, sender=ProcessPage)
@@ -18,3 +24,22 @@ def keep_only_public_contributions_in_search(sender, instance, raw=False, **kwar
     # Wagtail indexes what becomes public but never removes what stops being so (hidden, withdrawn, erased).
     if not raw and not instance.is_public:
         remove_object(instance)
+
+
+def internal_processes():
+    """Art. 7: an internal process is a dialogue with the commune's agents; so is everything under it."""
+    return ProcessPage.objects.filter(audience=Audience.AGENTS)
+
+
+def holds_what_citizens_brought(pages):
+    """Contributions, meeting registrations and questionnaire answers outlive no page (invariant 2)."""
+    return (
+        Contribution.objects.filter(process__in=pages).exists()
+        or EventRegistration.objects.filter(process__in=pages).exists()
+        or FormSubmission.objects.filter(page__in=pages).exists()
+    )
+
+
+def declare_to_communes():
+    register_agents_only_pages(internal_processes)
+    register_kept_data(holds_what_citizens_brought)

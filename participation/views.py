@@ -10,11 +10,17 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from charter.services import current_acceptance_terms, current_charter_rules
+from core.exports import csv_response, json_response, rows_as_records
 
-from .exports import csv_response, json_response, rows_as_records
 from .forms import AppealForm, ContributionForm, RegistrationForm, ReportForm
 from .models import Contribution, EventRegistration, QuestionnairePage
-from .personal_data import (
+from .services import Refused
+from .services.abuse import check_rate_limit, client_fingerprint
+from .services.contributions import confirm_contribution, refuse_unless_open, submit_contribution
+from .services.events import register_for_event
+from .services.links import contribution_for_appeal
+from .services.moderation import file_appeal, report_contribution
+from .services.personal_data import (
     contributions_of,
     erase_personal_data,
     has_personal_data,
@@ -23,18 +29,6 @@ from .personal_data import (
     open_data_rows,
     stored_data_of,
     withdraw,
-)
-from .services import (
-    Refused,
-    check_rate_limit,
-    client_fingerprint,
-    confirm_contribution,
-    contribution_for_appeal,
-    file_appeal,
-    refuse_unless_open,
-    register_for_event,
-    report_contribution,
-    submit_contribution,
 )
 
 

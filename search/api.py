@@ -2,7 +2,7 @@
 
 Only the pages endpoint is registered: images and documents are not gated by commune, so they are not listed.
 Every page query of the endpoint (listing, detail, find, child_of, descendant_of, search, the parent field)
-starts from `get_base_queryset`, which goes through `participation.visibility.public_pages`.
+starts from `get_base_queryset`, which goes through `communes.visibility.public_pages`.
 """
 
 from django.db.models import prefetch_related_objects
@@ -11,8 +11,8 @@ from wagtail.api.v2.views import PagesAPIViewSet
 
 from communes.gate import communes_of_paths
 from communes.models import CommuneSpacePage
+from communes.visibility import public_pages
 from participation.models import ProcessPage
-from participation.visibility import public_pages
 
 
 def attach_listing_relations(pages):

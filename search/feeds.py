@@ -14,13 +14,13 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from communes.models import CommuneSpacePage
-from home.models import MetropoleSettings
+from core.identity import metropole_identity
 from participation.models import ProcessPage
 
 
 def site_name(request):
-    name = MetropoleSettings.for_request(request).name if request else ""
-    return name or settings.WAGTAIL_SITE_NAME
+    identity = metropole_identity(request)
+    return getattr(identity, "name", "") or settings.WAGTAIL_SITE_NAME
 
 
 class OpenProcessesFeed(Feed):

@@ -3,8 +3,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from communes.models import CommuneSpacePage
+from communes.visibility import public_pages
 from participation.models import ProcessPage, ProcessState, Theme
-from participation.visibility import public_pages
 
 from .services import Filters, InvalidQuery, ResultKind, clean_query
 

@@ -1,7 +1,7 @@
 """What the public may find, and how each result is shown.
 
 Three kinds of results, each searched in Wagtail's index and gated by the rule of public pages
-(`participation.visibility.public_pages`) at query time:
+(`communes.visibility.public_pages`) at query time:
 - pages: the portal, the communes' spaces, their public processes and questionnaires;
 - published contributions, each pointing to its process;
 - the legal texts in force.
@@ -24,8 +24,8 @@ from charter.models import LegalTextKind, LegalTextVersion
 from charter.services import current_versions
 from communes.gate import communes_of_paths
 from communes.models import CommuneSpacePage
+from communes.visibility import public_pages
 from participation.models import Contribution, ProcessPage, ProcessState, QuestionnairePage
-from participation.visibility import public_pages
 
 from .highlight import extract, searchable_texts
 

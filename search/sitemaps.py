@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET
 from wagtail.contrib.sitemaps import Sitemap as WagtailSitemap
 
 from charter.services import current_versions
-from participation.visibility import public_pages
+from communes.visibility import public_pages
 
 
 class PublicPagesSitemap(WagtailSitemap):

@@ -14,7 +14,7 @@ from wagtail.models import Site
 
 from charter.models import LegalTextKind, LegalTextVersion
 from communes.models import CommuneGroup, CommuneRole
-from communes.permissions import ensure_staff_group
+from communes.roles import ensure_staff_group
 from communes.services import ensure_commune_space, register_commune
 from home.services import ensure_metropole_identity, ensure_portal
 from tests.factories import CommuneFactsFactory, ConventionFactory, ProviderContractFactory

@@ -19,7 +19,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import DraftStateMixin, PreviewableMixin, RevisionMixin
 from wagtail.search import index
 
-from home.versioning import FinalOncePublishedMixin
+from core.versioning import FinalOncePublishedMixin
 
 ONE_DAY = datetime.timedelta(days=1)
 

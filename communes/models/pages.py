@@ -3,47 +3,21 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel, ObjectList, TabbedInterface
 from wagtail.api import APIField
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page, PageManager, PagePermissionTester, PageQuerySet
+from wagtail.models import Page, PageManager, PageQuerySet
 from wagtail.search import index
 
-from home.blocks import ContentStreamBlock
-from search.serializers import CommuneSerializer
+from core.blocks import ContentStreamBlock
 
 from ..forms import CommuneSpacePageForm
-
-
-class CommunePagePermissionTester(PagePermissionTester):
-    """Nobody publishes a commune's page while its convention is not active.
-
-    Publishing from the edit view, bulk actions and workflow approval all ask
-    `can_publish`; scheduled publishing asks nobody, so serving checks the gate too.
-    """
-
-    def _commune_is_active(self):
-        if not hasattr(self, "_commune_active"):
-            from ..gate import is_page_open_to_public
-
-            self._commune_active = is_page_open_to_public(self.page)
-        return self._commune_active
-
-    def can_publish(self):
-        return super().can_publish() and self._commune_is_active()
-
-    def can_publish_subpage(self):
-        return super().can_publish_subpage() and self._commune_is_active()
-
-    def can_set_view_restrictions(self):
-        # Who reads a commune's pages follows the convention and each process's audience (Art. 7):
-        # only Métropole staff change it by hand.
-        from ..permissions import is_metropole_staff
-
-        return super().can_set_view_restrictions() and (self.user.is_superuser or is_metropole_staff(self.user))
+from ..serializers import CommuneSerializer
 
 
 class CommunePageMixin:
-    """For page types that live in a commune's space: the convention gate applies to them."""
+    """For page types that live in a commune's space: the convention narrows who may do what with them."""
 
     def permissions_for_user(self, user):
+        from ..policies import CommunePagePermissionTester
+
         return CommunePagePermissionTester(user, self)
 
     def get_context(self, request, *args, **kwargs):
@@ -60,9 +34,9 @@ class CommuneSpaceQuerySet(PageQuerySet):
         """Commune spaces a visitor may see in any listing: live, public, and with an active convention.
 
         Like every other listing (processes, search, sitemap, feeds, API), it goes through the one rule
-        for public pages, `participation.visibility.public_pages`.
+        of what the public may see, `communes.visibility.public_pages`.
         """
-        from participation.visibility import public_pages
+        from ..visibility import public_pages
 
         return public_pages(self, day).select_related("commune", "commune__logo").order_by("title")
 
@@ -166,13 +140,6 @@ class CommuneSpacePage(CommunePageMixin, Page):
     @property
     def has_privacy_block(self):
         return bool(self.privacy_controller or self.privacy_dpo_contact or self.privacy_purposes)
-
-    def get_context(self, request, *args, **kwargs):
-        from participation.models import ProcessPage, open_first
-
-        context = super().get_context(request, *args, **kwargs)
-        context["processes"] = open_first(ProcessPage.objects.listed().child_of(self))
-        return context
 
     def clean(self):
         # The space always lives at the commune's own address.

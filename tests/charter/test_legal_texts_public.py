@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from charter.models import LegalTextKind
-from participation.services import ensure_process
+from participation.services.processes import ensure_process
 
 D = datetime.date
 LEGAL_URLS = ["/charte/", "/cgu/", "/donnees-personnelles/", "/mentions-legales/", "/accessibilite/"]

@@ -6,7 +6,7 @@ from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermi
 from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
 from communes.models import Commune, CommuneGroup, CommuneRole
-from communes.permissions import STAFF_GROUP_NAME, ensure_commune_groups, ensure_staff_group
+from communes.roles import STAFF_GROUP_NAME, ensure_commune_groups, ensure_staff_group
 
 
 def test_registering_a_commune_in_the_admin_creates_its_groups_and_collection(admin_client, db):

@@ -176,7 +176,7 @@ def test_the_end_of_a_convention_cannot_be_edited_by_hand(admin_client, commune_
 def test_provider_contract_cannot_end_before_it_starts(admin_client, db):
     response, html = post(
         admin_client,
-        "wagtailsnippets_communes_providercontract:add",
+        "provider_contracts:add",
         {"provider": "OSP", "reference": "", "starts_on": "2024-01-01", "ends_on": "2023-12-31", "annual_cost": ""},
     )
 
@@ -190,7 +190,7 @@ def test_join_request_cannot_be_received_in_the_future(admin_client, db):
 
     response, html = post(
         admin_client,
-        "wagtailsnippets_communes_joinrequest:add",
+        "join_requests:add",
         {"commune": commune.pk, "received_on": "2999-01-01", "contact_name": "Service communication"},
     )
 
@@ -223,9 +223,14 @@ def test_a_published_text_version_cannot_be_changed(admin_client, version):
 def test_commune_editors_cannot_reach_the_conventions(client, essey_editor):
     client.force_login(essey_editor)
 
-    for name in ("convention", "providercontract", "conventiontextversion", "joinrequest"):
-        response = client.get(reverse(f"wagtailsnippets_communes_{name}:list"))
-        assert response.status_code in (302, 403), name
+    for url_name in (
+        "wagtailsnippets_communes_convention:list",
+        "provider_contracts:index",
+        "wagtailsnippets_communes_conventiontextversion:list",
+        "join_requests:index",
+    ):
+        response = client.get(reverse(url_name))
+        assert response.status_code in (302, 403), url_name
 
 
 def test_anonymous_visitors_cannot_reach_the_conventions(client, commune_space):

@@ -22,7 +22,7 @@ from communes.models import (
     ProviderContract,
     pipeline_by_commune,
 )
-from communes.permissions import STAFF_GROUP_NAME
+from communes.roles import STAFF_GROUP_NAME
 from home.models import HomePage, MetropoleSettings
 from participation.models import ProcessPage
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from charter.models import LegalTextKind
 from communes.models import CommuneRole
 from participation.models import Contribution, ContributionStatus, ProcessPhase
-from participation.services import ensure_process
+from participation.services.processes import ensure_process
 from tests.conftest import body, commune_group
 
 TODAY = datetime.date.today()

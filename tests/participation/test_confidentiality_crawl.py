@@ -6,10 +6,10 @@ from wagtail.models import Page
 
 from charter.models import LegalTextKind, LegalTextVersion
 from communes.models import CommuneSpacePage
+from communes.visibility import public_pages
 from participation.models import Contribution, ProcessPage
-from participation.personal_data import open_data_available
-from participation.services import approve
-from participation.visibility import public_pages
+from participation.services.moderation import approve
+from participation.services.personal_data import open_data_available
 from tests.participation.conftest import contribution_data, link_in_last_email, path_of
 
 EMAIL_MARKER = "zq7-secret-marker@example.org"

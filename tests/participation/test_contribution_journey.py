@@ -7,7 +7,7 @@ from django.urls import reverse
 from participation.models import Appeal, Contribution, ContributionLogEntry, ContributionStatus
 from tests.participation.conftest import link_in_last_email, path_of, submit
 
-MODERATION = "wagtailsnippets_participation_contribution"
+MODERATION = "contributions"
 
 
 def test_the_whole_journey_from_submission_to_publication(client, process, moderators):
@@ -28,7 +28,7 @@ def test_the_whole_journey_from_submission_to_publication(client, process, moder
     assert "Planter des arbres" not in client.get(process.url).content.decode()
 
     client.force_login(moderator)
-    listing = client.get(reverse(f"{MODERATION}:list"), {"queue": "awaiting"}).content.decode()
+    listing = client.get(reverse(f"{MODERATION}:index"), {"queue": "awaiting"}).content.decode()
     assert "Planter des arbres" in listing
     inspect_url = reverse(f"{MODERATION}:inspect", args=[contribution.pk])
     assert f'href="{inspect_url}"' in listing, "the row opens the full text"

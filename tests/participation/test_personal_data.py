@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from wagtail.models import PageLogEntry
 
 from participation.models import Contribution, ContributionStatus, Report
-from participation.personal_data import mask_personal_data
+from participation.services.personal_data import mask_personal_data
 from tests.participation.conftest import add_contribution, make_process, path_of, submit
 
 MARK_EMAIL = "marqueur.confidentiel@example.org"
@@ -326,7 +326,7 @@ def test_editors_cannot_read_raw_questionnaire_answers(client, process, essey_ed
 
 def test_meeting_registrations_are_deleted_after_retention(commune_space, legal_texts, settings):
     from participation.models import EventRegistration
-    from participation.personal_data import purge_personal_data
+    from participation.services.personal_data import purge_personal_data
 
     settings.PERSONAL_DATA_RETENTION_DAYS = 30
     long_ago = datetime.datetime(2020, 5, 1, 18, tzinfo=datetime.UTC)
@@ -345,7 +345,7 @@ def test_meeting_registrations_are_deleted_after_retention(commune_space, legal_
 
 
 def test_fingerprints_change_with_the_day_and_hold_no_address():
-    from participation.services import client_fingerprint
+    from participation.services.abuse import client_fingerprint
 
     today = client_fingerprint("192.0.2.10", day=datetime.date(2026, 11, 26))
     same_day = client_fingerprint("192.0.2.10", day=datetime.date(2026, 11, 26))

@@ -10,7 +10,7 @@ import datetime
 import pytest
 
 from participation.models import Audience, ProcessPhase, Theme
-from participation.services import ensure_process
+from participation.services.processes import ensure_process
 from tests.factories import ConventionFactory
 
 TODAY = datetime.date.today()

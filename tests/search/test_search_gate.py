@@ -5,8 +5,9 @@ from wagtail.search.models import IndexEntry
 
 from communes.services import take_commune_offline
 from participation.models import Audience, Contribution, ContributionStatus
-from participation.personal_data import erase_personal_data, withdraw
-from participation.services import apply_audience, approve, hide
+from participation.services.moderation import approve, hide
+from participation.services.personal_data import erase_personal_data, withdraw
+from participation.services.processes import apply_audience
 from search.services import search_contributions, search_legal_texts, search_pages
 from tests.search.conftest import add_contribution, make_process
 

@@ -55,7 +55,7 @@ def test_out_of_range_page_number_shows_the_last_page(client, commune_space):
 
 
 def test_search_leaves_out_the_pages_of_a_commune_whose_convention_ended(client, make_space):
-    from participation.services import ensure_process
+    from participation.services.processes import ensure_process
 
     space = make_space("Maxéville", slug="maxeville")
     ensure_process(space, title="Jardins partagés de Maxéville", summary="Où créer des jardins ?")

@@ -5,9 +5,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from charter.demo import load_demo_legal_texts
-from communes.demo import DEMO_CONVENTIONS_JSON, load_demo_conventions
-from communes.permissions import ensure_staff_group
+from communes.roles import ensure_staff_group
 from communes.services import GRAND_NANCY_CSV, ensure_commune_space, read_communes_csv, register_commune
+from home.demo import DEMO_CONVENTIONS_JSON, load_demo_conventions
 from home.services import ensure_metropole_identity, ensure_portal
 from participation.demo import load_demo_processes
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from participation.personal_data import purge_personal_data
+from participation.services.personal_data import purge_personal_data
 
 
 class Command(BaseCommand):

@@ -5,8 +5,6 @@ only through an export that needs its own permission and is logged with a reason
 """
 
 import datetime
-import hashlib
-import hmac
 import re
 import secrets
 
@@ -20,15 +18,18 @@ from django.utils.translation import gettext as _
 from wagtail.contrib.forms.models import FormSubmission
 from wagtail.log_actions import log
 
-from .models import (
+from ..models import (
     Appeal,
     Contribution,
     ContributionStatus,
     EventRegistration,
     ProcessPage,
+    ProcessState,
     QuestionnairePage,
     Report,
+    contributor_key,
 )
+from . import Refused
 
 RIGHTS_SALT = "participation.contributor.rights"
 ERASED_PSEUDONYM = "Anonyme"
@@ -141,19 +142,10 @@ def open_data_rows(process):
 
 
 def open_data_available(process):
-    from .models import ProcessState
-
     return not process.is_internal and process.state == ProcessState.CLOSED
 
 
 # --- Data rights, through a signed link in every email ------------------------------------------------
-
-
-def contributor_key(email):
-    """A keyed hash of the email (case-insensitive); empty once the email is erased."""
-    if not email:
-        return ""
-    return hmac.new(settings.SECRET_KEY.encode(), email.strip().lower().encode(), hashlib.sha256).hexdigest()
 
 
 def rights_url(email):
@@ -163,8 +155,6 @@ def rights_url(email):
 
 
 def key_from_rights_token(token):
-    from .services import Refused
-
     try:
         key = signing.loads(token, salt=RIGHTS_SALT, max_age=settings.DATA_RIGHTS_LINK_DAYS * 86400)
     except signing.SignatureExpired:

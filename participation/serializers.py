@@ -1,11 +1,14 @@
-"""How the open-data API (`search.api`) shows processes and commune spaces: public facts only.
+"""How the open-data API (`search.api`) shows processes: public facts only.
 
 The page models name these in their `api_fields`. Nothing here reads a contribution, a registration, an owner or
 an email: the API serialises the fields listed on each page type, and only those.
-This module imports no model, so that the models can import it.
+This module imports no model of its app, so that the models can import it.
 """
 
 from rest_framework import serializers
+
+from communes.gate import commune_space_of
+from communes.serializers import CommuneSerializer
 
 
 class PhaseSerializer(serializers.Serializer):
@@ -18,12 +21,6 @@ class PhaseSerializer(serializers.Serializer):
 class ThemeSerializer(serializers.Serializer):
     name = serializers.CharField(read_only=True)
     slug = serializers.CharField(read_only=True)
-
-
-class CommuneSerializer(serializers.Serializer):
-    name = serializers.CharField(read_only=True)
-    slug = serializers.CharField(read_only=True)
-    insee_code = serializers.CharField(read_only=True)
 
 
 class ProcessStateField(serializers.Field):
@@ -49,8 +46,6 @@ class ProcessCommuneField(serializers.Field):
 
     def to_representation(self, process):
         if not hasattr(process, "api_commune"):
-            from communes.gate import commune_space_of
-
             space = commune_space_of(process)
             process.api_commune = space.commune if space else None
         commune = process.api_commune

@@ -10,9 +10,10 @@ from wagtail.admin.widgets import Button
 from wagtail.admin.widgets.button import MenuItem
 from wagtail.snippets.views.snippets import EditView, IndexView, SnippetViewSet, SnippetViewSetGroup
 
-from home.admin_choosers import PermissionCheckedChooserViewSet
+from core.choosers import PermissionCheckedChooserViewSet
+from core.viewsets import PolicyScopedModelViewSet
 
-from .models import (
+from ..models import (
     Commune,
     Convention,
     ConventionState,
@@ -23,7 +24,7 @@ from .models import (
     ProviderContract,
     pipeline_by_commune,
 )
-from .models.conventions import contract_periods
+from ..models.conventions import contract_periods
 from .views import CONVENTION_ADMIN_NAMESPACE, RecordRevocationView, RecordTerminationView
 
 # --- Communes, with where each stands in the pipeline (Art. 3-5) -------------------
@@ -185,27 +186,27 @@ class ConventionViewSet(SnippetViewSet):
         ]
 
 
-class JoinRequestViewSet(SnippetViewSet):
-    chooser_viewset_class = PermissionCheckedChooserViewSet
+class JoinRequestViewSet(PolicyScopedModelViewSet):
+    """Requests and provider contracts are chosen by no page: model viewsets, Métropole staff only."""
+
     model = JoinRequest
+    name = "join_requests"
     icon = "mail"
     menu_label = _("Demandes")
     list_display = ["commune", "received_on", "contact_name", "withdrawn_on"]
     list_filter = ["received_on"]
     search_fields = ["commune__name", "contact_name"]
     search_backend_name = None
-    copy_view_enabled = False
 
 
-class ProviderContractViewSet(SnippetViewSet):
-    chooser_viewset_class = PermissionCheckedChooserViewSet
+class ProviderContractViewSet(PolicyScopedModelViewSet):
     model = ProviderContract
+    name = "provider_contracts"
     icon = "tasks"
     menu_label = _("Marchés")
     list_display = ["provider", "reference", "starts_on", "ends_on", "annual_cost"]
     search_fields = ["provider", "reference"]
     search_backend_name = None
-    copy_view_enabled = False
 
 
 class ConventionTextVersionViewSet(SnippetViewSet):

@@ -2,7 +2,9 @@
 
 from django.core.exceptions import ValidationError
 from django.db.models import Max
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from wagtail.admin import messages
 
 
 class FinalOncePublishedMixin:
@@ -25,3 +27,14 @@ class FinalOncePublishedMixin:
                 _("La version %(number)s a été publiée : elle ne peut plus être modifiée. Créez une nouvelle version.")
                 % {"number": self.number}
             )
+
+
+def keep_published_versions_public(request, instance):
+    """A `before_unpublish` hook: a published version stays public, its history is part of it (Art. 6 and 10)."""
+    if isinstance(instance, FinalOncePublishedMixin) and instance.first_published_at:
+        messages.error(
+            request,
+            _("Une version publiée reste publique : pour la remplacer, publiez une nouvelle version."),
+        )
+        return redirect(request.META.get("HTTP_REFERER") or "wagtailadmin_home")
+    return None

@@ -10,12 +10,18 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from communes.models import (
+    Commune,
+    CommuneSpacePage,
+    Convention,
+    ConventionTextVersion,
+    JoinRequest,
+    ProviderContract,
+)
+from communes.roles import ensure_commune_groups
+from communes.services import ensure_commune_space, record_revocation, record_termination
 from participation.models import ProcessPhase
-from participation.services import ensure_process
-
-from .models import Commune, CommuneSpacePage, Convention, ConventionTextVersion, JoinRequest, ProviderContract
-from .permissions import ensure_commune_groups
-from .services import ensure_commune_space, record_revocation, record_termination
+from participation.services.processes import ensure_process
 
 DEMO_CONVENTIONS_JSON = Path(__file__).parent / "fixtures" / "demo-conventions.json"
 

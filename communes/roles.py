@@ -154,6 +154,11 @@ def ensure_staff_group(portal):
     return group
 
 
+def staff_group():
+    """The Métropole staff group, once `ensure_staff_group` has created it."""
+    return Group.objects.filter(name=STAFF_GROUP_NAME).first()
+
+
 def commune_ids_for(user, role):
     """Ids of the communes in which `user` holds `role`."""
     if not user.is_authenticated:

@@ -11,10 +11,10 @@ from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 
-from .forms import RevocationForm, TerminationForm
-from .models import CommuneRole, Convention, ConventionTextNotification
-from .permissions import commune_ids_for
-from .services import acknowledge_notification, record_revocation, record_termination
+from ..forms import RevocationForm, TerminationForm
+from ..models import CommuneRole, Convention, ConventionTextNotification
+from ..roles import commune_ids_for
+from ..services import acknowledge_notification, record_revocation, record_termination
 
 CONVENTION_ADMIN_NAMESPACE = "wagtailsnippets_communes_convention"
 

@@ -1,0 +1,108 @@
+"""Wagtail admin endpoints that name objects without asking their permission policy, made to ask it.
+
+Wagtail's bulk-action confirmation pages, the page chooser's browse and "chosen" views and the site-wide page-types
+report look objects up by the ids a request names, and show their titles. These wrappers are mounted before the
+admin's own URLs (`config/urls.py`): they keep only what the user may see in the admin, as each model's permission
+policy says (`instances_visible_in_admin`), then hand over to Wagtail's view. An object the user may not see is
+not found, rather than listed as "not allowed".
+"""
+
+from django.apps import apps
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, QueryDict
+from django.urls import path
+from wagtail.admin.auth import require_admin_access
+from wagtail.admin.views.bulk_action import index as wagtail_bulk_action
+from wagtail.admin.views.bulk_action.registry import bulk_action_registry
+from wagtail.admin.views.chooser import BrowseView, ChosenMultipleView
+from wagtail.admin.views.home import error_test as wagtail_error_test
+from wagtail.admin.views.reports.page_types_usage import PageTypesUsageReportView
+from wagtail.models import Page
+from wagtail.permissions import policy_registry
+
+from ..policies import sees_everything
+
+PAGE_EXPLORE_ACTIONS = {"add", "change", "publish", "lock", "unlock", "bulk_delete"}
+OBJECT_ACTIONS = ["add", "change", "delete", "view", "choose"]
+
+
+def instances_visible_in_admin(user, model):
+    """What `user` may see of `model` in the admin: pages they may explore, objects they hold a permission on."""
+    policy = policy_registry.get_by_type(model)
+    if issubclass(model, Page):
+        if not policy.user_has_any_permission(user, PAGE_EXPLORE_ACTIONS):
+            return Page.objects.none()
+        return policy.explorable_instances(user)
+    return policy.instances_user_has_any_permission_for(user, OBJECT_ACTIONS)
+
+
+def _only_visible_ids(request, model, ids):
+    """`request` with its `id` parameters narrowed to what the user may see; 404 when none is left."""
+    visible = list(instances_visible_in_admin(request.user, model).filter(pk__in=ids).values_list("pk", flat=True))
+    if not visible:
+        raise Http404
+    query = request.GET.copy()
+    query.setlist("id", [str(pk) for pk in visible])
+    request.GET = QueryDict(query.urlencode())
+    return request
+
+
+@require_admin_access
+def bulk_action(request, app_label, model_name, action):
+    """Wagtail's bulk actions, on the objects of the request that the user may see."""
+    try:
+        model = apps.get_model(app_label, model_name)
+    except LookupError:
+        raise Http404 from None
+    action_class = bulk_action_registry.get_bulk_action_class(app_label, model_name, action)
+    if action_class is None:
+        raise Http404
+    ids = request.GET.getlist("id")
+    if "all" in ids:
+        parent_id = request.GET.get("childOf")
+        if issubclass(model, Page) and not instances_visible_in_admin(request.user, Page).filter(pk=parent_id).exists():
+            raise Http404
+        ids = list(action_class(request, model).get_all_objects_in_listing_query(parent_id))
+    ids = [pk for pk in ids if str(pk).isdigit()]
+    return wagtail_bulk_action(_only_visible_ids(request, model, ids), app_label, model_name, action)
+
+
+@require_admin_access
+def page_chooser_browse(request, parent_page_id):
+    """The page chooser opens only pages the user may explore."""
+    if not instances_visible_in_admin(request.user, Page).filter(pk=parent_page_id).exists():
+        raise Http404
+    return BrowseView.as_view()(request, parent_page_id=parent_page_id)
+
+
+@require_admin_access
+def page_chooser_chosen_multiple(request):
+    ids = [pk for pk in request.GET.getlist("id") if pk.isdigit()]
+    return ChosenMultipleView.as_view()(_only_visible_ids(request, Page, ids))
+
+
+@require_admin_access
+def page_types_usage(request, results=False):
+    """Its "last edited page" column names pages of every commune: for Métropole staff only."""
+    if not sees_everything(request.user):
+        raise PermissionDenied
+    view = PageTypesUsageReportView.as_view(results_only=results)
+    return view(request)
+
+
+def error_test(request):
+    """Wagtail's deliberate server error, left to superusers who test the error reporting."""
+    if not request.user.is_superuser:
+        raise Http404
+    return wagtail_error_test(request)
+
+
+# Mounted under /admin/ before Wagtail's admin (`config/urls.py`): the same paths, asking the policies first.
+urlpatterns = [
+    path("bulk/<str:app_label>/<str:model_name>/<str:action>/", bulk_action),
+    path("choose-page/<int:parent_page_id>/", page_chooser_browse),
+    path("choose-page/chosen-multiple/", page_chooser_chosen_multiple),
+    path("reports/page-types-usage/", page_types_usage),
+    path("reports/page-types-usage/results/", page_types_usage, {"results": True}),
+    path("failwhale/", error_test),
+]

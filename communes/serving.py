@@ -1,0 +1,89 @@
+"""Serving pages and files by the one rule of what a visitor may see (`communes.visibility`).
+
+Wagtail serves a page (and its routable sub-views and forms) after its `before_serve_page` hooks; documents after
+its `before_serve_document` hooks; redirects from its middleware. Uploaded images and documents are served here,
+at MEDIA_URL, never straight from storage: a file of an ended commune or of an internal process is not served to
+the public.
+"""
+
+import mimetypes
+from urllib.parse import urlparse
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
+from django.utils.cache import patch_cache_control
+from wagtail.contrib.redirects.middleware import RedirectMiddleware, get_redirect
+from wagtail.contrib.redirects.models import Redirect
+from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
+
+from .visibility import Visibility, file_visibility, visibility_of
+
+# How long a front cache or a browser may keep a file that anyone may see.
+PUBLIC_FILE_MAX_AGE = 300
+
+
+def serve_only_what_the_visitor_may_see(page, request, serve_args, serve_kwargs):
+    """A `before_serve_page` hook: the page, its sub-views and its forms, by the rule of `visible_pages`."""
+    # Previews do not pass here, so editors still preview their drafts.
+    visibility = visibility_of(page, request.user)
+    if visibility is Visibility.SIGN_IN:
+        return redirect_to_login(request.get_full_path())
+    if visibility is Visibility.HIDDEN:
+        raise Http404
+
+
+def serve_only_visible_documents(document, request):
+    """A `before_serve_document` hook: a document follows the pages that use it and its commune."""
+    if not file_visibility(document, request.user):
+        raise Http404
+
+
+def _file_at(path):
+    """The document, image or rendition stored at `path` (its image for a rendition), or None."""
+    document = get_document_model().objects.filter(file=path).first()
+    if document is not None:
+        return document
+    image_model = get_image_model()
+    image = image_model.objects.filter(file=path).first()
+    if image is not None:
+        return image
+    rendition = image_model.get_rendition_model().objects.filter(file=path).select_related("image").first()
+    return rendition.image if rendition is not None else None
+
+
+def serve_media(request, path):
+    """An uploaded file, to those who may see it; 404 for anything else stored under MEDIA_ROOT."""
+    owner = _file_at(path)
+    if owner is None or not default_storage.exists(path):
+        raise Http404
+    public = file_visibility(owner, None)
+    if not public and not file_visibility(owner, request.user):
+        raise Http404
+    content_type, _encoding = mimetypes.guess_type(path)
+    response = FileResponse(default_storage.open(path), content_type=content_type or "application/octet-stream")
+    if public:
+        patch_cache_control(response, public=True, max_age=PUBLIC_FILE_MAX_AGE)
+    else:
+        patch_cache_control(response, private=True, no_store=True)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _redirect_for(request):
+    path = Redirect.normalise_path(request.get_full_path(), decode_unicode=False)
+    return get_redirect(request, path) or get_redirect(request, urlparse(path).path)
+
+
+class VisibleRedirectMiddleware(RedirectMiddleware):
+    """Wagtail's redirects, which never lead a visitor to a page they may not see (nor tell its address)."""
+
+    def process_response(self, request, response):
+        redirected = super().process_response(request, response)
+        if redirected is not response:
+            redirect = _redirect_for(request)
+            page = redirect.redirect_page if redirect is not None else None
+            if page is not None and visibility_of(page, request.user) is not Visibility.VISIBLE:
+                return response
+        return redirected

@@ -1,0 +1,31 @@
+"""A permission policy for models whose instances belong to someone: Django's model permissions, then a scope.
+
+Wagtail's `ModelPermissionPolicy` answers per model; the apps' policies narrow each answer to the instances in the
+user's scope for an action (their communes' contributions, say), so that every view asking the policy — listings,
+inspect and history views, choosers, bulk actions — finds only those.
+"""
+
+from functools import reduce
+from operator import or_
+
+from wagtail.permission_policies import ModelPermissionPolicy
+
+
+class ScopedPermissionPolicy(ModelPermissionPolicy):
+    """Subclasses say which instances are in a user's scope for one action (`scope(user, action)`)."""
+
+    def scope(self, user, action):
+        raise NotImplementedError
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        scopes = [self.scope(user, action) for action in actions if self.user_has_permission(user, action)]
+        return reduce(or_, scopes) if scopes else self.model._default_manager.none()
+
+    def instances_user_has_permission_for(self, user, action):
+        return self.instances_user_has_any_permission_for(user, [action])
+
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        return self.instances_user_has_any_permission_for(user, actions).filter(pk=instance.pk).exists()
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return self.user_has_any_permission_for_instance(user, [action], instance)

@@ -1,0 +1,1 @@
+"""Participation in the Wagtail admin: moderation queues and decisions, meeting registrations, exports."""

@@ -1,0 +1,222 @@
+"""What citizens bring to a process: contributions, reports, appeals, and the audit log of their moderation.
+
+Contributions are never deleted with a page, a commune or a convention (DESIGN invariant 2): their foreign keys
+protect them. Public identity is a pseudonym; the email stays private, and so does its keyed hash.
+"""
+
+import hashlib
+import hmac
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Cast
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from wagtail.models.audit_log import BaseLogEntry, ModelLogEntryManager
+from wagtail.search import index
+from wagtail.search.queryset import SearchableQuerySetMixin
+
+from .processes import ProcessPage, Theme
+
+CONTRIBUTION_MIN_LENGTH = 10
+CONTRIBUTION_MAX_LENGTH = 2000
+PSEUDONYM_MAX_LENGTH = 40
+
+
+def contributor_key(email):
+    """A keyed hash of the email (case-insensitive); empty once the email is erased."""
+    if not email:
+        return ""
+    return hmac.new(settings.SECRET_KEY.encode(), email.strip().lower().encode(), hashlib.sha256).hexdigest()
+
+
+class KeyedByEmailMixin(models.Model):
+    """A keyed hash of the email, kept in step with it: what the contributor's personal link carries."""
+
+    contributor_key = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.contributor_key = contributor_key(self.email)
+        super().save(*args, **kwargs)
+
+
+class ContributionStatus(models.TextChoices):
+    AWAITING_CONFIRMATION = "unconfirmed", _("En attente de confirmation")
+    AWAITING_MODERATION = "pending", _("À modérer")
+    PUBLISHED = "published", _("Publiée")
+    REJECTED = "rejected", _("Refusée")
+    HIDDEN = "hidden", _("Masquée")
+    WITHDRAWN = "withdrawn", _("Retirée par son auteur")
+
+
+PUBLIC_STATUSES = [ContributionStatus.PUBLISHED]
+
+
+class ContributionQuerySet(SearchableQuerySetMixin, models.QuerySet):
+    def published(self):
+        return self.filter(status=ContributionStatus.PUBLISHED)
+
+    def for_communes(self, commune_ids):
+        return self.filter(commune_id__in=commune_ids)
+
+
+class Contribution(KeyedByEmailMixin, index.Indexed, models.Model):
+    """A citizen's idea or opinion on a process. Public identity: the pseudonym; the email stays private."""
+
+    process = models.ForeignKey(
+        ProcessPage, verbose_name=_("démarche"), on_delete=models.PROTECT, related_name="contributions"
+    )
+    # Denormalised from the page tree so that scoping a moderator's queue is one indexed filter.
+    commune = models.ForeignKey(
+        "communes.Commune", verbose_name=_("commune"), on_delete=models.PROTECT, related_name="contributions"
+    )
+    pseudonym = models.CharField(_("pseudonyme"), max_length=PSEUDONYM_MAX_LENGTH)
+    # Blank once erased (at the author's request or past the retention period).
+    email = models.EmailField(_("adresse électronique"), blank=True)
+    text = models.TextField(_("contribution"), max_length=CONTRIBUTION_MAX_LENGTH, blank=True)
+    theme = models.ForeignKey(Theme, verbose_name=_("thème"), null=True, blank=True, on_delete=models.SET_NULL)
+    charter_version = models.ForeignKey(
+        "charter.LegalTextVersion", verbose_name=_("charte acceptée"), on_delete=models.PROTECT, related_name="+"
+    )
+    terms_version = models.ForeignKey(
+        "charter.LegalTextVersion", verbose_name=_("CGU acceptées"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        _("état"), max_length=12, choices=ContributionStatus.choices, default=ContributionStatus.AWAITING_CONFIRMATION
+    )
+    created_at = models.DateTimeField(_("déposée le"), default=timezone.now)
+    confirmed_at = models.DateTimeField(_("confirmée le"), null=True, blank=True)
+    published_at = models.DateTimeField(_("publiée le"), null=True, blank=True)
+    # The last moderation decision: who, when, which rule of the charter, why (invariant 6).
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("décision de"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("décision le"), null=True, blank=True)
+    rule_key = models.CharField(_("règle de la charte"), max_length=40, blank=True)
+    rule_title = models.CharField(_("intitulé de la règle"), max_length=120, blank=True)
+    decision_reason = models.TextField(_("explication donnée à l'auteur"), blank=True)
+    anonymised_at = models.DateTimeField(_("données personnelles effacées le"), null=True, blank=True)
+
+    objects = ContributionQuerySet.as_manager()
+
+    # The site search finds published contributions by their text only: never who wrote them.
+    search_fields = [
+        index.SearchField("text"),
+        index.FilterField("process"),
+        index.FilterField("commune"),
+        index.FilterField("status"),
+        index.FilterField("published_at"),
+    ]
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["process", "status", "-published_at"])]
+        permissions = [
+            ("moderate_contribution", "Peut modérer les contributions de ses communes"),
+            ("export_personal_data", "Peut exporter les contributions avec les données personnelles"),
+        ]
+        verbose_name = _("contribution")
+        verbose_name_plural = _("contributions")
+
+    def __str__(self):
+        # No personal data here: this string is copied into the audit log.
+        return _("Contribution n° %(pk)s sur « %(process)s »") % {"pk": self.pk, "process": self.process.title}
+
+    @classmethod
+    def get_indexed_objects(cls):
+        # Only what anyone may read enters the index; `signals` takes out what stops being public.
+        return cls.objects.filter(status__in=PUBLIC_STATUSES)
+
+    @property
+    def is_public(self):
+        return self.status in PUBLIC_STATUSES
+
+    @property
+    def excerpt(self):
+        return self.text if len(self.text) <= 140 else self.text[:139] + "…"
+
+
+class Report(models.Model):
+    """A visitor's report of a published contribution, citing a rule of the charter."""
+
+    contribution = models.ForeignKey(Contribution, on_delete=models.CASCADE, related_name="reports")
+    rule_key = models.CharField(_("règle invoquée"), max_length=40)
+    # A salted hash of the client, to count distinct reporters without storing who they are.
+    reporter_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["contribution", "reporter_hash"], name="one_report_per_client")]
+        verbose_name = _("signalement")
+        verbose_name_plural = _("signalements")
+
+    def __str__(self):
+        return _("Signalement n° %(pk)s") % {"pk": self.pk}
+
+
+class AppealOutcome(models.TextChoices):
+    UPHELD = "upheld", _("Refus confirmé")
+    OVERTURNED = "overturned", _("Contribution publiée")
+
+
+class Appeal(models.Model):
+    """The author contests a rejection, once; someone other than the first moderator decides."""
+
+    contribution = models.OneToOneField(Contribution, on_delete=models.CASCADE, related_name="appeal")
+    explanation = models.TextField(_("explication de l'auteur"), max_length=1000)
+    created_at = models.DateTimeField(_("déposé le"), default=timezone.now)
+    original_moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(_("décision"), max_length=12, choices=AppealOutcome.choices, blank=True)
+    response = models.TextField(_("réponse à l'auteur"), blank=True)
+
+    class Meta:
+        verbose_name = _("contestation")
+        verbose_name_plural = _("contestations")
+
+    def __str__(self):
+        return _("Contestation de la contribution n° %(pk)s") % {"pk": self.contribution_id}
+
+    @property
+    def is_decided(self):
+        return bool(self.outcome)
+
+
+class ContributionLogEntryManager(ModelLogEntryManager):
+    def viewable_by_user(self, user):
+        """The audit log of contributions, scoped like the moderation queue (invariant 5)."""
+        from ..permissions import moderated_commune_ids
+
+        if user.is_superuser:
+            return self.all()
+        visible = Contribution.objects.filter(commune_id__in=moderated_commune_ids(user)).annotate(
+            key=Cast("pk", output_field=models.CharField())
+        )
+        return self.filter(object_id__in=visible.values("key"))
+
+
+class ContributionLogEntry(BaseLogEntry):
+    """Moderation decisions in Wagtail's audit log, readable only by those who moderate that commune."""
+
+    object_id = models.CharField(max_length=255, db_index=True)
+
+    objects = ContributionLogEntryManager()
+
+    class Meta(BaseLogEntry.Meta):
+        ordering = ["-timestamp", "-id"]
+        verbose_name = _("journal des contributions")
+        verbose_name_plural = _("journal des contributions")

@@ -1,0 +1,26 @@
+"""Registrations for a process's public meeting or workshop."""
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .contributions import KeyedByEmailMixin
+from .processes import ProcessPage
+
+
+class EventRegistration(KeyedByEmailMixin, models.Model):
+    """A registration for a process's public meeting or workshop, within its capacity."""
+
+    process = models.ForeignKey(ProcessPage, on_delete=models.PROTECT, related_name="registrations")
+    name = models.CharField(_("nom"), max_length=100)
+    email = models.EmailField(_("adresse électronique"))
+    needs = models.CharField(_("besoins d'accessibilité"), max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["process", "email"], name="one_registration_per_email")]
+        verbose_name = _("inscription")
+        verbose_name_plural = _("inscriptions")
+
+    def __str__(self):
+        return _("Inscription n° %(pk)s") % {"pk": self.pk}

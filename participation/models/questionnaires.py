@@ -1,0 +1,58 @@
+"""Questionnaires of a process, built with Wagtail's form builder; answers are Wagtail's form submissions."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import FieldPanel, InlinePanel
+from wagtail.contrib.forms.models import AbstractForm, AbstractFormField
+from wagtail.contrib.forms.panels import FormSubmissionsPanel
+from wagtail.fields import RichTextField
+
+from communes.models.pages import CommunePageMixin
+
+
+class QuestionnaireField(AbstractFormField):
+    page = ParentalKey("QuestionnairePage", on_delete=models.CASCADE, related_name="form_fields")
+    # Art. 6: a question asking who the person is (name, address, phone…) is flagged by the editor.
+    is_personal = models.BooleanField(
+        _("donnée personnelle"),
+        default=False,
+        help_text=_(
+            "Nom, adresse, téléphone, courriel… : la réponse n'apparaît jamais dans l'export anonymisé et "
+            "elle est effacée à la fin de la durée de conservation."
+        ),
+    )
+
+    panels = [*AbstractFormField.panels, FieldPanel("is_personal")]
+
+
+class QuestionnairePage(CommunePageMixin, AbstractForm):
+    """A survey of a process, built with Wagtail's form builder."""
+
+    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
+    thank_you_text = RichTextField(_("message de remerciement"), blank=True, features=["bold", "italic", "link"])
+
+    content_panels = [
+        *AbstractForm.content_panels,
+        FormSubmissionsPanel(),
+        FieldPanel("intro"),
+        InlinePanel("form_fields", label=_("question")),
+        FieldPanel("thank_you_text"),
+    ]
+
+    parent_page_types = ["participation.ProcessPage"]
+    subpage_types = []
+    template = "pages/questionnaire_page.html"
+    landing_page_template = "pages/questionnaire_page_landing.html"
+
+    class Meta:
+        verbose_name = _("questionnaire")
+        verbose_name_plural = _("questionnaires")
+
+    def serve(self, request, *args, **kwargs):
+        if request.method == "POST":
+            from ..views import refuse_questionnaire_answer
+
+            if refusal := refuse_questionnaire_answer(request, self):
+                return refusal
+        return super().serve(request, *args, **kwargs)
