@@ -158,6 +158,12 @@ class CommunePagePermissionTester(PagePermissionTester):
 class CommuneMediaPermissionPolicy(CollectionOwnershipPermissionPolicy):
     """Collection rights, less adding, changing and deleting in the collections of inactive communes."""
 
+    def __init__(self, model, **kwargs):
+        super().__init__(model, **kwargs)
+        # Wagtail's collection policies share one cache of a user's rights: this narrowed set needs its own,
+        # one per model, since each narrows its own model's rights.
+        self.permission_cache_name = f"_commune_media_permissions_{self.auth_model._meta.label_lower}"
+
     def get_all_permissions_for_user(self, user):
         permissions = super().get_all_permissions_for_user(user)
         if sees_everything(user) or not permissions:

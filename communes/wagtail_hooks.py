@@ -27,6 +27,7 @@ hooks.register("after_edit_page", gate.explain_why_publish_saved_a_draft)
 
 # Each in their room: the page chooser and the admin API ask the permission policies.
 hooks.register("construct_page_chooser_queryset", pages.scope_page_chooser)
+hooks.register("before_move_page", pages.refuse_moves_the_user_may_not_make)
 hooks.register("construct_admin_api", scope_admin_api, order=100)  # after Wagtail's own endpoints
 hooks.register("before_unpublish", keep_published_versions_public)
 

@@ -1,6 +1,7 @@
 import datetime
 import io
 import json
+from contextlib import contextmanager
 
 import psycopg
 import pytest
@@ -9,13 +10,19 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import transaction
+from django.db.models.signals import post_save
+from django.test import override_settings
 from django.utils import timezone
+from modelsearch import index as search_index_module
+from modelsearch import signal_handlers as search_signal_handlers
 from wagtail.models import Site
+from wagtail.signal_handlers import disable_reference_index_auto_update
 
 from charter.models import LegalTextKind, LegalTextVersion
-from communes.models import CommuneGroup, CommuneRole
+from communes.models import CommuneGroup, CommuneRole, CommuneSpacePage, ProviderContract
 from communes.roles import ensure_staff_group
 from communes.services import ensure_commune_space, register_commune
+from home.models import HomePage
 from home.services import ensure_metropole_identity, ensure_portal
 from tests.factories import CommuneFactsFactory, ConventionFactory, ProviderContractFactory
 
@@ -56,18 +63,63 @@ def empty_cache():
 
 
 @pytest.fixture(scope="module")
-def demo_database(django_db_setup, django_db_blocker):
-    """The demo data, loaded once for a whole module inside a transaction that is rolled back at its end."""
+def module_transaction(django_db_setup, django_db_blocker):
+    """One transaction around a whole test module: what module-scoped fixtures build is undone at its end.
+
+    Each test runs in a savepoint inside it (pytest-django's `db`), so a test still undoes its own changes.
+    """
     with django_db_blocker.unblock(), transaction.atomic():
         cache.clear()
-        call_command("load_demo", stdout=io.StringIO())
         yield
         transaction.set_rollback(True)
+
+
+@contextmanager
+def indexed_as_in_production():
+    """Module-scoped fixtures build their objects once, with the indexes they would have in production."""
+    backends = {name: {**params, "AUTO_UPDATE": True} for name, params in settings.WAGTAILSEARCH_BACKENDS.items()}
+    with override_settings(WAGTAILSEARCH_BACKENDS=backends):
+        yield
+
+
+@pytest.fixture(scope="module")
+def demo_database(module_transaction):
+    """The demo data, loaded once for a whole module."""
+    call_command("load_demo", stdout=io.StringIO())
 
 
 @pytest.fixture
 def demo(demo_database, db):
     """The demo site as `load_demo` leaves it; each test runs in a savepoint, so what it changes is undone."""
+
+
+def _search_index_handlers(connect):
+    for model in search_index_module.get_indexed_models():
+        if getattr(model, "search_auto_update", True):
+            signal = post_save.connect if connect else post_save.disconnect
+            signal(search_signal_handlers.post_save_signal_handler, sender=model)
+
+
+@pytest.fixture(autouse=True)
+def indexes_updated_only_where_looked_at(request):
+    """Saving a page updates Wagtail's reference index and the search index: a quarter of a fixture's cost.
+
+    Tests that look at either ask for it (`reference_index`, `search_index`); the others save without them.
+    """
+    uses = set(request.fixturenames)
+    if "search_index" not in uses:
+        _search_index_handlers(connect=False)
+    if "reference_index" in uses:
+        yield
+    else:
+        with disable_reference_index_auto_update():
+            yield
+    _search_index_handlers(connect=True)
+
+
+@pytest.fixture
+def reference_index():
+    """Wagtail's reference index follows every save, as in production: which page uses which file."""
 
 
 @pytest.fixture
@@ -86,16 +138,44 @@ def plain_static_files(settings):
     }
 
 
+# --- The shared base world: built once per module, fetched afresh by each test ----------------------------
+# Most tests start from a portal, a provider contract, Essey-lès-Nancy's space (active convention) and, in
+# participation and search, the legal texts and a process. Building them costs more than most tests themselves:
+# each is built once per module (`module_transaction`) and each test gets its own copy from the database.
+
+
+@pytest.fixture(scope="module")
+def base_portal(module_transaction):
+    with indexed_as_in_production():
+        portal, _created = ensure_portal(title="Je participe", intro="<p>Le portail de test.</p>")
+        ensure_metropole_identity(
+            portal.get_site(),
+            name="Métropole de Test",
+            address="1 place de la Mairie\n54000 Testville",
+            mission_email="participation@example.org",
+        )
+    return portal.pk
+
+
+@pytest.fixture(scope="module")
+def base_provider_contract(module_transaction):
+    return ProviderContractFactory().pk
+
+
+@pytest.fixture(scope="module")
+def base_essey(base_portal, base_provider_contract):
+    with indexed_as_in_production():
+        commune, _created = register_commune(
+            CommuneFactsFactory(name="Essey-lès-Nancy", slug="essey-les-nancy", insee_code="54184")
+        )
+        ConventionFactory(commune=commune)
+        space, _created = ensure_commune_space(commune, HomePage.objects.get(pk=base_portal))
+    return space.pk
+
+
 @pytest.fixture
-def portal(db):
-    portal, _created = ensure_portal(title="Je participe", intro="<p>Le portail de test.</p>")
-    ensure_metropole_identity(
-        portal.get_site(),
-        name="Métropole de Test",
-        address="1 place de la Mairie\n54000 Testville",
-        mission_email="participation@example.org",
-    )
-    return portal
+def portal(base_portal, db):
+    return HomePage.objects.get(pk=base_portal)
 
 
 @pytest.fixture
@@ -104,8 +184,8 @@ def site(portal):
 
 
 @pytest.fixture
-def provider_contract(db):
-    return ProviderContractFactory()
+def provider_contract(base_provider_contract, db):
+    return ProviderContract.objects.get(pk=base_provider_contract)
 
 
 @pytest.fixture
@@ -123,8 +203,8 @@ def make_space(portal, provider_contract):
 
 
 @pytest.fixture
-def commune_space(make_space):
-    return make_space("Essey-lès-Nancy", slug="essey-les-nancy", insee_code="54184")
+def commune_space(base_essey, portal, provider_contract):
+    return CommuneSpacePage.objects.get(pk=base_essey)
 
 
 @pytest.fixture
@@ -170,29 +250,30 @@ def body(*paragraphs, rules=()):
     return json.dumps(blocks)
 
 
+def publish_legal_text(kind, effective_on, text="Texte.", summary="", **fields):
+    """Publish a version of a legal text, as staff would in the admin."""
+    if kind == LegalTextKind.ACCESSIBILITY:
+        fields.setdefault("accessibility_status", "partiellement")
+    if not isinstance(effective_on, datetime.date):
+        effective_on = datetime.date.fromisoformat(effective_on)
+    version = LegalTextVersion(
+        kind=kind,
+        effective_on=effective_on,
+        summary_of_changes=summary,
+        body=fields.pop("body", None) or body(text),
+        live=False,
+        **fields,
+    )
+    version.save()
+    version.save_revision().publish()
+    version.refresh_from_db()
+    return version
+
+
 @pytest.fixture
 def publish_text(db):
     """Publish a version of a legal text, as staff would in the admin."""
-
-    def publish(kind, effective_on, text="Texte.", summary="", **fields):
-        if kind == LegalTextKind.ACCESSIBILITY:
-            fields.setdefault("accessibility_status", "partiellement")
-        version = LegalTextVersion(
-            kind=kind,
-            effective_on=effective_on
-            if isinstance(effective_on, datetime.date)
-            else datetime.date.fromisoformat(effective_on),
-            summary_of_changes=summary,
-            body=fields.pop("body", None) or body(text),
-            live=False,
-            **fields,
-        )
-        version.save()
-        version.save_revision().publish()
-        version.refresh_from_db()
-        return version
-
-    return publish
+    return publish_legal_text
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
-"""The page chooser: each commune's people choose among the pages they work on."""
+"""Page views of the admin that Wagtail leaves open: the chooser, the confirmation of a move."""
 
+from django.http import Http404
 from wagtail.models import Page
 
 from ..policies import sees_everything
@@ -15,3 +16,9 @@ def scope_page_chooser(pages, request):
     if sees_everything(request.user):
         return pages
     return pages.filter(pk__in=instances_visible_in_admin(request.user, Page).values("pk"))
+
+
+def refuse_moves_the_user_may_not_make(request, page, destination):
+    """A `before_move_page` hook: Wagtail's confirmation page names both pages before its action checks anything."""
+    if not page.permissions_for_user(request.user).can_move_to(destination):
+        raise Http404

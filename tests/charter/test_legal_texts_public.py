@@ -143,8 +143,8 @@ def test_an_unpublished_text_says_so(client, portal):
 
 
 @pytest.fixture
-def two_communes(make_space, all_texts):
-    essey = make_space("Essey-lès-Nancy", slug="essey-les-nancy")
+def two_communes(commune_space, make_space, all_texts):
+    essey = commune_space
     essey.privacy_dpo_contact = "<p>dpo@essey.example</p>"
     essey.save_revision().publish()
     nancy = make_space("Nancy")

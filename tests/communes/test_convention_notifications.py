@@ -14,8 +14,8 @@ ADD_VERSION_URL = reverse("wagtailsnippets_communes_conventiontextversion:add")
 
 
 @pytest.fixture
-def signatories(make_space):
-    essey = make_space("Essey-lès-Nancy", slug="essey-les-nancy")
+def signatories(commune_space, make_space):
+    essey = commune_space
     nancy = make_space("Nancy")
     ludres = make_space("Ludres", active=False)
     for space, email in [(essey, "projet@essey.example"), (nancy, "com@nancy.example"), (ludres, "x@ludres.example")]:

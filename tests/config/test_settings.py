@@ -8,9 +8,11 @@ from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
+# The settings as Django reads them (its defaults, then the module), in a fresh interpreter, without loading the apps.
 PRINT_SETTINGS = """
 import json
-from django.conf import settings
+from django.conf import Settings
+settings = Settings("config.settings")
 db = settings.DATABASES["default"]
 print(json.dumps({
     "engine": db["ENGINE"], "name": str(db["NAME"]), "host": db.get("HOST"), "port": db.get("PORT"),
@@ -43,7 +45,7 @@ def run_settings(**environment):
     env = {key: value for key, value in os.environ.items() if key not in CONFIG_VARIABLES}
     env.update(environment, DJANGO_SETTINGS_MODULE="config.settings")
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()\n" + PRINT_SETTINGS],
+        [sys.executable, "-c", PRINT_SETTINGS],
         cwd=PROJECT_DIR,
         env=env,
         capture_output=True,

@@ -64,7 +64,8 @@ def test_home_page_query_count_does_not_grow_with_communes(client, make_space):
     add_communes([f"Ville {n}" for n in range(8)])
 
     assert count_queries(client, "/") == queries_with_two
-    assert client.get("/").content.decode().count('class="card commune-card"') == 10
+    home = client.get("/").content.decode()
+    assert all(f">{name}</a>" in home for name in ["Ville A", "Ville B", *(f"Ville {n}" for n in range(8))])
 
 
 def test_only_one_portal_can_exist(portal):

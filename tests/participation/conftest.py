@@ -5,22 +5,29 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from charter.models import LegalTextKind
-from communes.models import CommuneRole
-from participation.models import Contribution, ContributionStatus, ProcessPhase
+from charter.models import LegalTextKind, LegalTextVersion
+from communes.models import CommuneRole, CommuneSpacePage
+from participation.models import Contribution, ContributionStatus, ProcessPage, ProcessPhase
 from participation.services.processes import ensure_process
-from tests.conftest import body, commune_group
+from tests.conftest import body, commune_group, indexed_as_in_production, publish_legal_text
 
 TODAY = datetime.date.today()
 
 
-@pytest.fixture
-def legal_texts(publish_text):
+@pytest.fixture(scope="module")
+def base_legal_texts(module_transaction):
+    """The charter (with its moderation rules) and the CGU, built once per module (tests/conftest.py)."""
     rules = [("respect", "Respecter les personnes"), ("publicite", "Pas de publicité ni de spam")]
-    return {
-        "charter": publish_text(LegalTextKind.CHARTER, "2022-03-01", body=body("Charte.", rules=rules)),
-        "terms": publish_text(LegalTextKind.TERMS, "2022-03-01"),
-    }
+    with indexed_as_in_production():
+        return {
+            "charter": publish_legal_text(LegalTextKind.CHARTER, "2022-03-01", body=body("Charte.", rules=rules)).pk,
+            "terms": publish_legal_text(LegalTextKind.TERMS, "2022-03-01").pk,
+        }
+
+
+@pytest.fixture
+def legal_texts(base_legal_texts, db):
+    return {name: LegalTextVersion.objects.get(pk=pk) for name, pk in base_legal_texts.items()}
 
 
 def make_process(space, title="Nos cours d'école", *, starts=-7, ends=30, **fields):
@@ -58,9 +65,15 @@ def add_contribution(
     )
 
 
+@pytest.fixture(scope="module")
+def base_process(base_essey, base_legal_texts):
+    with indexed_as_in_production():
+        return make_process(CommuneSpacePage.objects.get(pk=base_essey)).pk
+
+
 @pytest.fixture
-def process(commune_space, legal_texts):
-    return make_process(commune_space)
+def process(base_process, commune_space, legal_texts):
+    return ProcessPage.objects.get(pk=base_process)
 
 
 @pytest.fixture

@@ -2,18 +2,23 @@ import pytest
 
 from tests.participation.conftest import (  # noqa: F401 - fixtures shared with the participation tests
     add_contribution,
+    base_legal_texts,
+    base_process,
     legal_texts,
     make_process,
     moderators,
     process,
 )
 
-__all__ = ["add_contribution", "legal_texts", "make_process", "moderators", "process"]
-
-
-@pytest.fixture(autouse=True)
-def index_every_save(search_index):
-    """What is searched is indexed as it is saved, as in production."""
+__all__ = [
+    "add_contribution",
+    "base_legal_texts",
+    "base_process",
+    "legal_texts",
+    "make_process",
+    "moderators",
+    "process",
+]
 
 
 @pytest.fixture

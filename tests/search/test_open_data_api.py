@@ -107,7 +107,7 @@ def test_an_agent_signed_in_on_the_site_does_not_see_internal_processes_in_the_a
     assert not any(api_sees(client, internal).values())
 
 
-def test_api_search_leaves_out_hidden_processes(client, maxeville, commune_space):
+def test_api_search_leaves_out_hidden_processes(client, maxeville, commune_space, search_index):
     visible = open_process(commune_space, "Jardins partagés d'Essey")
     hidden = open_process(maxeville, "Jardins partagés de Maxéville")
     end_convention(hidden)
@@ -191,6 +191,7 @@ def test_the_process_listing_needs_no_query_per_process(client, commune_space, m
         assert response.status_code == 200
         return len(queries), len(response.json()["items"])
 
+    client.get("/api/v2/pages/", PROCESSES)  # warm the per-process caches (site root paths)
     one = count_queries()
     nancy = make_space("Nancy", slug="nancy", insee_code="54395")
     for title in ("Deuxième démarche", "Troisième démarche"):
@@ -205,7 +206,7 @@ def test_the_process_listing_needs_no_query_per_process(client, commune_space, m
 # --- No personal data, no contributions -------------------------------------------------------
 
 
-def test_contributions_and_their_authors_never_appear_in_the_api(client, commune_space, legal_texts):
+def test_contributions_and_their_authors_never_appear_in_the_api(client, commune_space, legal_texts, search_index):
     process = open_process(commune_space, "Nos cours d'école")
     add_contribution(
         process,

@@ -8,6 +8,9 @@ from participation.models import ProcessPage
 from search.services import search_pages
 from tests.search.conftest import make_process
 
+# What is searched is indexed as it is saved, as in production.
+pytestmark = pytest.mark.usefixtures("search_index")
+
 
 @pytest.fixture
 def school_plan(commune_space, legal_texts):

@@ -1,5 +1,6 @@
 """What search never shows, and how the index follows publishing, moderation and conventions."""
 
+import pytest
 from django.core.management import call_command
 from wagtail.search.models import IndexEntry
 
@@ -10,6 +11,9 @@ from participation.services.personal_data import erase_personal_data, withdraw
 from participation.services.processes import apply_audience
 from search.services import search_contributions, search_legal_texts, search_pages
 from tests.search.conftest import add_contribution, make_process
+
+# What is searched is indexed as it is saved, as in production.
+pytestmark = pytest.mark.usefixtures("search_index")
 
 
 def titles(query):

@@ -1,5 +1,9 @@
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+
+# What is searched is indexed as it is saved, as in production.
+pytestmark = pytest.mark.usefixtures("search_index")
 
 
 def test_search_page_exists_with_an_accessible_form(client, portal):
