@@ -59,7 +59,7 @@ run: install staticfiles/staticfiles.json
 	$(RUN_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install-test
-	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" $(BIN)/python -m pytest -n $(TEST_WORKERS) $(TEST_DB) $(PYTEST_ARGS)
+	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(TEST_DB) $(PYTEST_ARGS)
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -1,4 +1,5 @@
 import re
+from dataclasses import dataclass, field
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -8,30 +9,49 @@ from wagtail.blocks import StreamValue, StructValue
 from wagtail.blocks.list_block import ListValue
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
+from wagtail.models import Page
 from wagtail.permissions import policy_registry
 from wagtail.rich_text import RichText
 
 DOCUMENT_LINK = re.compile(r'linktype="document"[^>]*\bid="(\d+)"')
+PAGE_LINK = re.compile(r'linktype="page"[^>]*\bid="(\d+)"')
+IMAGE_EMBED = re.compile(r'embedtype="image"[^>]*\bid="(\d+)"')
 
 
-def chosen_media(value, images, documents):
-    """Add to `images` and `documents` the ids of those `value` holds: a chooser, blocks, rich text links."""
+@dataclass
+class Chosen:
+    """The ids of the images, documents and pages a page's fields point to."""
+
+    images: set = field(default_factory=set)
+    documents: set = field(default_factory=set)
+    pages: set = field(default_factory=set)
+
+    def __sub__(self, other):
+        return Chosen(self.images - other.images, self.documents - other.documents, self.pages - other.pages)
+
+
+def collect_chosen(value, chosen):
+    """Add to `chosen` what `value` points to: a chooser, blocks (page choosers included), rich text links."""
     if isinstance(value, get_image_model()):
-        images.add(value.pk)
+        chosen.images.add(value.pk)
     elif isinstance(value, get_document_model()):
-        documents.add(value.pk)
+        chosen.documents.add(value.pk)
+    elif isinstance(value, Page):
+        chosen.pages.add(value.pk)
     elif isinstance(value, StreamValue):
         for child in value:
-            chosen_media(child.value, images, documents)
+            collect_chosen(child.value, chosen)
     elif isinstance(value, StructValue):
         for child in value.values():
-            chosen_media(child, images, documents)
+            collect_chosen(child, chosen)
     elif isinstance(value, ListValue | list | tuple):
         for child in value:
-            chosen_media(child, images, documents)
+            collect_chosen(child, chosen)
     elif isinstance(value, RichText | str):
         source = value.source if isinstance(value, RichText) else value
-        documents.update(int(pk) for pk in DOCUMENT_LINK.findall(source))
+        chosen.documents.update(int(pk) for pk in DOCUMENT_LINK.findall(source))
+        chosen.pages.update(int(pk) for pk in PAGE_LINK.findall(source))
+        chosen.images.update(int(pk) for pk in IMAGE_EMBED.findall(source))
 
 
 def _all_choosable(user, model, ids):
@@ -42,28 +62,31 @@ def _all_choosable(user, model, ids):
 
 
 class CommunePageForm(WagtailAdminPageForm):
-    """A commune's page uses only the images and documents its editor may choose (their commune's collection).
+    """A commune's page points only to what its editor may choose: their commune's images, documents and pages.
 
     Wagtail's choosers offer only those, but a form post can name any id: the check is here, on the server.
-    Media already on the page (chosen by Métropole staff, say) stay allowed.
+    What is already on the page (chosen by Métropole staff, say) stays allowed.
     """
 
     def clean(self):
+        from .policies import pages_choosable_by
+
         cleaned_data = super().clean()
         user = self.for_user
         if user is None or user.is_superuser:
             return cleaned_data
-        stored_images, stored_documents = set(), set()
-        chosen_images, chosen_documents = set(), set()
+        stored, chosen = Chosen(), Chosen()
         for name in self.fields:
             if self.instance.pk and hasattr(self.instance, name):
-                chosen_media(getattr(self.instance, name), stored_images, stored_documents)
-            chosen_media(cleaned_data.get(name), chosen_images, chosen_documents)
-        new_images, new_documents = chosen_images - stored_images, chosen_documents - stored_documents
-        if not _all_choosable(user, get_image_model(), new_images):
+                collect_chosen(getattr(self.instance, name), stored)
+            collect_chosen(cleaned_data.get(name), chosen)
+        new = chosen - stored
+        if not _all_choosable(user, get_image_model(), new.images):
             self.add_error(None, _("Une image choisie n'appartient pas à la médiathèque de votre commune."))
-        if not _all_choosable(user, get_document_model(), new_documents):
+        if not _all_choosable(user, get_document_model(), new.documents):
             self.add_error(None, _("Un document choisi n'appartient pas à la médiathèque de votre commune."))
+        if new.pages and pages_choosable_by(user).filter(pk__in=new.pages).count() != len(new.pages):
+            self.add_error(None, _("Une page choisie n'appartient pas à l'espace de votre commune."))
         return cleaned_data
 
 

@@ -5,21 +5,41 @@ rule itself is `Convention.status_on`; these functions apply it to communes,
 pages and querysets, for the admin, serving and every listing.
 """
 
+from django.core.cache import cache
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.models import Page
 
 from .models import CommuneSpacePage, Convention
 
 
+# Every request asks the gate, often several times: the answer for a day is kept a minute in the (shared) cache,
+# and forgotten as soon as a convention or a provider contract is saved (`communes.signals`).
+ACTIVE_COMMUNES_CACHE_SECONDS = 60
+_GENERATION_KEY = "communes:active:generation"
+
+
+def forget_active_communes():
+    """A convention or a contract changed: the next question reads the facts again."""
+    if not cache.add(_GENERATION_KEY, 1, timeout=None):
+        cache.incr(_GENERATION_KEY)
+
+
 def active_commune_ids(day=None):
     """Ids of the communes whose convention is active on `day` (today by default)."""
-    return Convention.objects.active_commune_ids(day)
+    day = day or timezone.localdate()
+    generation = cache.get_or_set(_GENERATION_KEY, 1, timeout=None)
+    key = f"communes:active:{generation}:{day.isoformat()}"
+    ids = cache.get(key)
+    if ids is None:
+        ids = Convention.objects.active_commune_ids(day)
+        cache.set(key, ids, ACTIVE_COMMUNES_CACHE_SECONDS)
+    return ids
 
 
 def is_commune_active(commune, day=None):
-    commune_id = getattr(commune, "pk", commune)
-    return commune_id in Convention.objects.filter(commune_id=commune_id).active_commune_ids(day)
+    return getattr(commune, "pk", commune) in active_commune_ids(day)
 
 
 def commune_space_of(page):

@@ -20,6 +20,8 @@ from wagtail.models import Collection, Page, PagePermissionTester
 from wagtail.permission_policies.collections import CollectionOwnershipPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
+from core.permissions import instances_visible_in_admin
+
 from .gate import active_commune_ids
 from .models import Commune, CommuneSpacePage
 from .roles import is_metropole_staff
@@ -150,6 +152,17 @@ class CommunePagePermissionTester(PagePermissionTester):
         cache = _RequestCache.for_user(self.user)
         same_commune = cache.commune_of_path(destination.path) == cache.commune_of_path(self.page.path)
         return same_commune and super().can_move_to(destination)
+
+
+def pages_choosable_by(user):
+    """The pages `user` may link to from a page: their commune's and the portal above; every page for staff.
+
+    Another commune's pages are not offered, not even its public ones: the chooser shows their titles as edited,
+    unpublished changes included. The page chooser and the page forms (`communes.forms`) ask this.
+    """
+    if sees_everything(user):
+        return Page.objects.all()
+    return instances_visible_in_admin(user, Page)
 
 
 # --- Images and documents -------------------------------------------------------------------------------------

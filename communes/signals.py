@@ -1,12 +1,22 @@
 """Keep roles and notifications in step whatever the path (admin, command, script)."""
 
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from wagtail.signals import published
 
-from .models import Commune, CommuneSpacePage, ConventionTextVersion
+from .gate import forget_active_communes
+from .models import Commune, CommuneSpacePage, Convention, ConventionTextVersion, ProviderContract
 from .roles import ensure_commune_groups
 from .services import notify_new_text_version
+
+
+@receiver(post_save, sender=Convention)
+@receiver(post_delete, sender=Convention)
+@receiver(post_save, sender=ProviderContract)
+@receiver(post_delete, sender=ProviderContract)
+def the_gate_reads_the_facts_again(sender, **kwargs):
+    # The state is derived from these facts, never stored: the cached answer goes with them.
+    forget_active_communes()
 
 
 @receiver(post_save, sender=Commune)

@@ -8,7 +8,26 @@ inspect and history views, choosers, bulk actions — finds only those.
 from functools import reduce
 from operator import or_
 
+from wagtail.models import Page
 from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import policy_registry
+
+PAGE_EXPLORE_ACTIONS = {"add", "change", "publish", "lock", "unlock", "bulk_delete"}
+OBJECT_ACTIONS = ["add", "change", "delete", "view", "choose"]
+
+
+def instances_visible_in_admin(user, model):
+    """What `user` may see of `model` in the admin, as its permission policy says.
+
+    Pages: those they may explore (their subtree and its ancestors). Other models: the instances they hold any
+    permission on. Wagtail views that look objects up by id are made to ask this (`communes.admin.scoping`).
+    """
+    policy = policy_registry.get_by_type(model)
+    if issubclass(model, Page):
+        if not policy.user_has_any_permission(user, PAGE_EXPLORE_ACTIONS):
+            return Page.objects.none()
+        return policy.explorable_instances(user)
+    return policy.instances_user_has_any_permission_for(user, OBJECT_ACTIONS)
 
 
 class ScopedPermissionPolicy(ModelPermissionPolicy):

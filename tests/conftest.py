@@ -279,3 +279,26 @@ def publish_text(db):
 @pytest.fixture
 def all_texts(publish_text):
     return {kind: publish_text(kind, "2022-03-01", text=f"Texte : {kind.label}.") for kind in LegalTextKind}
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say how much of the site the permission matrix tried (tests/config/test_permission_matrix.py)."""
+    pairs, routes, roles = 0, 0, 0
+    for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", []):
+        properties = dict(getattr(report, "user_properties", ()))
+        if report.when == "call" and "matrix_pairs" in properties:
+            pairs += properties["matrix_pairs"]
+            routes = properties["matrix_routes"]
+            roles += 1
+    if pairs:
+        terminalreporter.write_line(
+            f"Permission matrix: {pairs} (URL, role) pairs tried, {routes} URL patterns, {roles} roles."
+        )
+
+
+def pytest_collection_modifyitems(config, items):
+    """With pytest-xdist (`--dist loadgroup`), each test module runs on one worker, so that its shared world is
+    built once; the tests marked `spread` (the permission matrix's roles) are shared out one by one."""
+    for item in items:
+        if item.get_closest_marker("spread") is None:
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))

@@ -1,21 +1,15 @@
 """Page views of the admin that Wagtail leaves open: the chooser, the confirmation of a move."""
 
 from django.http import Http404
-from wagtail.models import Page
 
-from ..policies import sees_everything
-from .scoping import instances_visible_in_admin
+from ..policies import pages_choosable_by, sees_everything
 
 
 def scope_page_chooser(pages, request):
-    """Commune editors choose among their commune's pages and the portal above them; staff among all pages.
-
-    Another commune's pages are not offered, not even its public ones: the chooser shows their titles as edited,
-    unpublished changes included.
-    """
+    """Commune editors choose among their commune's pages and the portal above them; staff among all pages."""
     if sees_everything(request.user):
         return pages
-    return pages.filter(pk__in=instances_visible_in_admin(request.user, Page).values("pk"))
+    return pages.filter(pk__in=pages_choosable_by(request.user).values("pk"))
 
 
 def refuse_moves_the_user_may_not_make(request, page, destination):

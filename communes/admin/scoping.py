@@ -18,22 +18,10 @@ from wagtail.admin.views.chooser import BrowseView, ChosenMultipleView
 from wagtail.admin.views.home import error_test as wagtail_error_test
 from wagtail.admin.views.reports.page_types_usage import PageTypesUsageReportView
 from wagtail.models import Page
-from wagtail.permissions import policy_registry
+
+from core.permissions import instances_visible_in_admin
 
 from ..policies import sees_everything
-
-PAGE_EXPLORE_ACTIONS = {"add", "change", "publish", "lock", "unlock", "bulk_delete"}
-OBJECT_ACTIONS = ["add", "change", "delete", "view", "choose"]
-
-
-def instances_visible_in_admin(user, model):
-    """What `user` may see of `model` in the admin: pages they may explore, objects they hold a permission on."""
-    policy = policy_registry.get_by_type(model)
-    if issubclass(model, Page):
-        if not policy.user_has_any_permission(user, PAGE_EXPLORE_ACTIONS):
-            return Page.objects.none()
-        return policy.explorable_instances(user)
-    return policy.instances_user_has_any_permission_for(user, OBJECT_ACTIONS)
 
 
 def _only_visible_ids(request, model, ids):

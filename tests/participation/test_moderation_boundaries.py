@@ -240,3 +240,38 @@ def test_another_communes_contribution_has_no_history_or_usage_page(client, pend
 
     for view in ("history", "usage"):
         assert client.get(reverse(f"{MODERATION}:{view}", args=[pending.pk])).status_code == 404, view
+
+
+def test_moderators_of_an_ended_commune_read_its_history_and_decide_nothing(client, pending, moderators):
+    import datetime
+
+    from communes.models import Convention
+    from communes.services import record_revocation
+
+    record_revocation(
+        Convention.objects.get(commune=pending.commune),
+        decided_on=datetime.date.today(),
+        reason="Manquement constaté au règlement.",
+    )
+    client.force_login(moderators[0])
+
+    listing = client.get(reverse(f"{MODERATION}:index")).content.decode()
+    inspect = client.get(reverse(f"{MODERATION}:inspect", args=[pending.pk])).content.decode()
+    approve = client.post(reverse("participation_moderate", args=[pending.pk, "approve"]))
+    bulk = client.post(bulk_url("approve", pending))
+
+    assert "Planter des arbres" in listing and "Planter des arbres" in inspect
+    assert "sans pouvoir décider" in inspect
+    assert approve.status_code in (302, 403)
+    assert bulk.status_code in (200, 302)
+    pending.refresh_from_db()
+    assert pending.status == ContributionStatus.AWAITING_MODERATION
+
+
+def test_bulk_pages_do_not_name_another_communes_contributions(client, pending, nancy_moderator):
+    client.force_login(nancy_moderator)
+
+    confirmation = client.get(bulk_url("approve", pending))
+
+    assert confirmation.status_code == 404
+    assert "Planter des arbres" not in confirmation.content.decode()

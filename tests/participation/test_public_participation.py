@@ -435,3 +435,35 @@ def test_a_commune_sees_who_registered_for_its_meeting_and_no_other(
 
     assert "Alex Inscrit" in own
     assert "Alex Inscrit" not in other
+
+
+def test_an_internal_processs_questionnaire_stays_internal_without_the_restriction(
+    client, commune_space, legal_texts, make_user
+):
+    """Listing and serving once disagreed: every listing hid it, serving showed it once the restriction was gone."""
+    from wagtail.models import PageViewRestriction
+
+    from communes.models import CommuneRole
+    from participation.demo import add_questionnaire
+    from tests.conftest import commune_group
+
+    internal = make_process(commune_space, "Télétravail des agents", audience="agents")
+    add_questionnaire(
+        internal,
+        {"title": "Sondage des agents", "fields": [{"label": "Avis", "field_type": "singleline", "required": True}]},
+    )
+    questionnaire = internal.get_children().get()
+    PageViewRestriction.objects.filter(page=internal).delete()
+
+    anonymous = client.get(questionnaire.url)
+    answered = client.post(questionnaire.url, {"avis": "Ouvert à tous ?"})
+    client.force_login(make_user("citoyen"))
+    citizen = client.get(questionnaire.url)
+    client.force_login(make_user("agent-essey", commune_group(commune_space, CommuneRole.AGENTS)))
+    agent = client.get(questionnaire.url)
+
+    assert anonymous.status_code == 302 and "/connexion/" in anonymous.url
+    assert answered.status_code == 302
+    assert citizen.status_code == 404
+    assert agent.status_code == 200
+    assert not questionnaire.specific.get_submission_class().objects.exists()
