@@ -13,7 +13,6 @@ from wagtail.models import Page
 
 from .models import CommuneSpacePage, Convention
 
-
 # Every request asks the gate, often several times: the answer for a day is kept a minute in the (shared) cache,
 # and forgotten as soon as a convention or a provider contract is saved (`communes.signals`).
 ACTIVE_COMMUNES_CACHE_SECONDS = 60
