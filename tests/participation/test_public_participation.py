@@ -467,3 +467,11 @@ def test_an_internal_processs_questionnaire_stays_internal_without_the_restricti
     assert citizen.status_code == 404
     assert agent.status_code == 200
     assert not questionnaire.specific.get_submission_class().objects.exists()
+
+
+def test_metropole_staff_read_an_internal_process(client, staff_user, commune_space, legal_texts):
+    # The staff group exists from the first install on (load_demo): publishing adds it to the audience.
+    internal = make_process(commune_space, "Télétravail des agents", audience="agents")
+    client.force_login(staff_user)
+
+    assert client.get(internal.url).status_code == 200
