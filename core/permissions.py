@@ -8,6 +8,7 @@ inspect and history views, choosers, bulk actions — finds only those.
 from functools import reduce
 from operator import or_
 
+from django.contrib.auth import get_user_model
 from wagtail.models import Page
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import policy_registry
@@ -31,10 +32,26 @@ def instances_visible_in_admin(user, model):
 
 
 class ScopedPermissionPolicy(ModelPermissionPolicy):
-    """Subclasses say which instances are in a user's scope for one action (`scope(user, action)`)."""
+    """Subclasses say which instances are in a user's scope for one action (`scope(user, action)`).
+
+    `refused_actions` are refused to everyone, superusers included: the actions that only the apps' own views and
+    services perform (a contribution is written by its author and decided on through moderation, never through a
+    model form), so that the admin offers no button or form that could only fail.
+    """
+
+    refused_actions = frozenset()
 
     def scope(self, user, action):
         raise NotImplementedError
+
+    def user_has_permission(self, user, action):
+        return action not in self.refused_actions and super().user_has_permission(user, action)
+
+    def users_with_any_permission(self, actions):
+        actions = [action for action in actions if action not in self.refused_actions]
+        if not actions:
+            return get_user_model().objects.none()
+        return super().users_with_any_permission(actions)
 
     def instances_user_has_any_permission_for(self, user, actions):
         scopes = [self.scope(user, action) for action in actions if self.user_has_permission(user, action)]

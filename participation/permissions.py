@@ -58,7 +58,13 @@ def organised_commune_ids(user):
 
 
 class ContributionPermissionPolicy(ScopedPermissionPolicy):
-    """Moderators read their communes' contributions; they act on them while the convention is active."""
+    """Moderators read their communes' contributions; they act on them while the convention is active.
+
+    No one adds, edits or deletes one in the admin: its author writes it, moderators decide through the moderation
+    views (logged, citing the charter), and personal data go through the data-rights services.
+    """
+
+    refused_actions = frozenset({"add", "change", "delete"})
 
     def scope(self, user, action):
         communes = moderated_commune_ids(user) if action in READ_ACTIONS else decidable_commune_ids(user)
@@ -69,7 +75,13 @@ class ContributionPermissionPolicy(ScopedPermissionPolicy):
 
 
 class EventRegistrationPermissionPolicy(ScopedPermissionPolicy):
-    """Who registered for a meeting: read by the commune organising it, and by Métropole staff."""
+    """Who registered for a meeting: read by the commune organising it, and by Métropole staff.
+
+    A registration is the citizen's own statement: no one adds or rewrites one in the admin; staff may delete one
+    (a citizen's request).
+    """
+
+    refused_actions = frozenset({"add", "change"})
 
     def scope(self, user, action):
         if action not in READ_ACTIONS and not sees_everything(user):

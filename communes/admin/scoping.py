@@ -78,6 +78,12 @@ def page_types_usage(request, results=False):
     return view(request)
 
 
+def hide_staff_reports(request, menu_items):
+    """The reports menu offers the page-types report only to those it opens for (`page_types_usage`)."""
+    if not sees_everything(request.user):
+        menu_items[:] = [item for item in menu_items if item.name != "page-types-usage"]
+
+
 def error_test(request):
     """Wagtail's deliberate server error, left to superusers who test the error reporting."""
     if not request.user.is_superuser:

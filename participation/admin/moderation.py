@@ -5,12 +5,15 @@ Every list, view and action here finds contributions through the contribution po
 convention is active; the services check it again (`can_moderate`).
 """
 
+import datetime
+
 import django_filters
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -65,7 +68,9 @@ def moderation_queue(user):
 
 
 class ContributionFilterSet(WagtailFilterSet):
-    queue = django_filters.ChoiceFilter(label=gettext_lazy("File"), choices=Queue.choices, method="filter_queue")
+    queue = django_filters.ChoiceFilter(
+        label=gettext_lazy("File de modération"), choices=Queue.choices, method="filter_queue"
+    )
     process = django_filters.ModelChoiceFilter(label=gettext_lazy("Démarche"), queryset=ProcessPage.objects.none())
     commune = django_filters.ModelChoiceFilter(label=gettext_lazy("Commune"), queryset=Commune.objects.none())
 
@@ -95,6 +100,15 @@ class ContributionIndexView(ScopedIndexView):
 
 
 class ContributionInspectView(ScopedInspectView):
+    def get_field_display_value(self, field_name, field):
+        """Times in the admin's time zone (Wagtail's template formats them as stored, in UTC); "—" for no value."""
+        value = super().get_field_display_value(field_name, field)
+        if value is None or value == "":
+            return "—"
+        if isinstance(value, datetime.datetime):
+            return timezone.localtime(value)
+        return value
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         contribution = self.object

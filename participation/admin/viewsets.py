@@ -5,12 +5,14 @@ in every view (`core.viewsets`). Themes are chosen in process pages: a snippet, 
 """
 
 from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from core.choosers import PermissionCheckedChooserViewSet
-from core.viewsets import PolicyScopedModelViewSet
+from core.viewsets import PolicyScopedModelViewSet, ScopedIndexView
 
 from ..models import Contribution, EventRegistration, Theme
 from .moderation import MODERATION_URLS, ContributionFilterSet, ContributionIndexView, ContributionInspectView
@@ -68,6 +70,15 @@ class ContributionViewSet(PolicyScopedModelViewSet):
     list_per_page = 50
 
 
+class EventRegistrationIndexView(ScopedIndexView):
+    # Wagtail's "Il n'y a pas de %(model_name)s" does not elide before a vowel.
+    @cached_property
+    def no_results_message(self):
+        if self.is_searching or self.is_filtering:
+            return _("Aucune inscription ne correspond à votre recherche.")
+        return _("Aucune inscription à afficher.")
+
+
 class EventRegistrationViewSet(PolicyScopedModelViewSet):
     """Who registered for a meeting, for the commune organising it (its editors and moderators) and staff."""
 
@@ -77,8 +88,9 @@ class EventRegistrationViewSet(PolicyScopedModelViewSet):
     menu_label = gettext_lazy("Inscriptions aux rencontres")
     menu_order = 170
     add_to_admin_menu = True
+    index_view_class = EventRegistrationIndexView
     inspect_view_enabled = False
-    form_fields = ["name", "email", "needs"]
+    form_fields = []
     list_display = ["process", "name", "email", "needs", "created_at"]
     search_fields = ["name", "process__title"]
     search_backend_name = None

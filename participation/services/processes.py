@@ -26,7 +26,8 @@ def ensure_process(space, *, title, summary="", publish=True, user=None, phases=
         live=False,
         **fields,
     )
-    for phase in phases:
+    for order, phase in enumerate(phases):
+        phase.sort_order = order  # as the admin's inline panel numbers them: in the order given
         process.phases.add(phase)
     space.add_child(instance=process)
     revision = process.save_revision(user=user, log_action=True)

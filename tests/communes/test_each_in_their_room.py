@@ -85,11 +85,14 @@ def test_the_page_types_report_is_for_metropole_staff(client, essey_editor, staf
     url = reverse("wagtailadmin_reports:page_types_usage")
     client.force_login(essey_editor)
     refused = client.get(url)
+    editors_menu = client.get(reverse("wagtailadmin_home")).content.decode()
     client.force_login(staff_user)
 
     assert refused.status_code in (302, 403)
     assert "confidentiel" not in refused.content.decode()
+    assert url not in editors_menu, "the reports menu does not offer editors a report that refuses them"
     assert client.get(url).status_code == 200
+    assert url in client.get(reverse("wagtailadmin_home")).content.decode()
 
 
 def test_the_move_confirmation_does_not_name_another_communes_page(client, essey_editor, commune_space, laxou_draft):

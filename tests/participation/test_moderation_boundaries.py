@@ -87,6 +87,20 @@ def test_moderators_do_not_see_contributors_emails(client, pending, moderators):
     assert "camille.secret" not in listing and "camille.secret" not in inspect
 
 
+def test_the_contribution_page_tells_times_in_paris_and_says_nothing_for_what_is_not_yet(client, pending, moderators):
+    import datetime
+
+    summer = datetime.datetime(2026, 7, 14, 8, 30, tzinfo=datetime.UTC)
+    Contribution.objects.filter(pk=pending.pk).update(created_at=summer)
+    client.force_login(moderators[0])
+
+    page = client.get(reverse(f"{MODERATION}:inspect", args=[pending.pk])).content.decode()
+    fields = page[page.index("<dl>") : page.index("</dl>")]
+
+    assert "14 juillet 2026 10:30" in fields, "deposited at 10:30 in Nancy (UTC+2 in summer), not 08:30"
+    assert "None" not in fields and "—" in fields, "not yet published nor decided: a dash, not Python's None"
+
+
 def test_staff_see_every_communes_contributions(client, pending, staff_user):
     client.force_login(staff_user)
 

@@ -68,3 +68,33 @@ def test_an_empty_process_may_still_be_deleted_in_bulk(client, commune_space, es
     bulk_delete(client, empty)
 
     assert not ProcessPage.objects.filter(pk=empty.pk).exists()
+
+
+def test_no_admin_form_adds_rewrites_or_deletes_what_citizens_wrote(client, process, admin_user):
+    """The admin once offered superusers "Ajouter" and "Modifier" forms for contributions and registrations: saving
+    one answered 500. Contributions are written by their authors and decided on through moderation only."""
+    from participation.models import Contribution, EventRegistration
+
+    contribution = add_contribution(process, "Des bancs à l'ombre.")
+    registration = EventRegistration.objects.create(process=process, name="Alex", email="alex@example.org")
+    client.force_login(admin_user)
+
+    listings = {
+        name: client.get(reverse(f"{name}:index")).content.decode() for name in ("contributions", "registrations")
+    }
+    attempts = [
+        client.post(reverse("contributions:add"), {"text": "Écrit par l'administration."}),
+        client.post(reverse("contributions:edit", args=[contribution.pk]), {"text": "Réécrit."}),
+        client.post(reverse("contributions:delete", args=[contribution.pk])),
+        client.post(reverse("registrations:add"), {"name": "Inventé", "email": "x@example.org"}),
+        client.post(reverse("registrations:edit", args=[registration.pk]), {"name": "Renommé"}),
+    ]
+
+    assert all(reverse(f"{name}:add") not in listing for name, listing in listings.items())
+    assert reverse("contributions:edit", args=[contribution.pk]) not in listings["contributions"]
+    assert reverse("registrations:edit", args=[registration.pk]) not in listings["registrations"]
+    assert [response.status_code for response in attempts] == [302, 302, 404, 302, 302]
+    contribution.refresh_from_db()
+    registration.refresh_from_db()
+    assert contribution.text == "Des bancs à l'ombre." and registration.name == "Alex"
+    assert (Contribution.objects.count(), EventRegistration.objects.count()) == (1, 1)

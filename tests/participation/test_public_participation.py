@@ -435,6 +435,7 @@ def test_a_commune_sees_who_registered_for_its_meeting_and_no_other(
 
     assert "Alex Inscrit" in own
     assert "Alex Inscrit" not in other
+    assert "Aucune inscription à afficher." in other
 
 
 def test_an_internal_processs_questionnaire_stays_internal_without_the_restriction(

@@ -132,6 +132,7 @@ def test_the_api_detail_of_a_process_shows_its_phases_dates_state_themes_and_com
     process.phases.add(
         ProcessPhase(
             title="Restitution",
+            sort_order=1,
             starts_on=TODAY + datetime.timedelta(days=21),
             ends_on=TODAY + datetime.timedelta(days=40),
             description="Réunion publique de restitution.",
