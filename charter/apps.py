@@ -7,3 +7,12 @@ class CharterConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "charter"
     verbose_name = "Textes réglementaires"
+
+    def ready(self):
+        from communes.visibility import register_file_users
+
+        from .models import LegalTextVersion
+        from .services import any_published
+
+        # The files a published legal text links to are public, as the text is (its drafts' are not).
+        register_file_users(LegalTextVersion, any_published)

@@ -11,6 +11,11 @@ from .models import LegalTextKind, LegalTextVersion
 ACCEPTED_KINDS = (LegalTextKind.CHARTER, LegalTextKind.TERMS)
 
 
+def any_published(ids, visitor=None):
+    """Is one of these versions published? Published versions, past and upcoming, are read by anyone."""
+    return LegalTextVersion.objects.published().filter(pk__in=ids).exists()
+
+
 def current_versions(day=None, *, with_body=False):
     """{kind: the version in force on `day`} for the kinds that have one, in a single query."""
     versions = LegalTextVersion.objects.in_force_on(day)

@@ -10,6 +10,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from charter.services import current_acceptance_terms, current_charter_rules
+from communes.visibility import visible_pages
 from core.exports import csv_response, json_response, rows_as_records
 
 from .forms import AppealForm, ContributionForm, RegistrationForm, ReportForm
@@ -64,7 +65,7 @@ def process_context(process, request):
         "contribution_form": ContributionForm(process=process, terms=current_acceptance_terms()),
         "registration_form": RegistrationForm(),
         "places_left": max((process.event_capacity or 0) - registrations, 0),
-        "questionnaires": QuestionnairePage.objects.live().public().child_of(process),
+        "questionnaires": visible_pages(QuestionnairePage.objects.child_of(process), request.user),
     }
 
 

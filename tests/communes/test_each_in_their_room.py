@@ -11,7 +11,6 @@ from wagtail.contrib.redirects.models import Redirect
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.images.tests.utils import get_test_image_file
-from wagtail.models import Page
 from wagtail.test.utils.form_data import nested_form_data, streamfield
 
 from participation.services.processes import ensure_process
@@ -148,10 +147,19 @@ def test_a_redirect_never_leads_a_visitor_to_a_page_they_may_not_see(client, lax
     assert shown.status_code == 301 and shown["Location"].endswith("/laxou/")
 
 
-def test_editors_find_only_their_own_communes_pages_in_the_page_chooser(client, essey_editor, laxou, laxou_draft):
+def test_editors_find_only_their_own_communes_pages_in_the_page_chooser(
+    client, search_index, essey_editor, laxou, laxou_draft, make_user
+):
+    from communes.models import CommuneRole
+    from tests.conftest import commune_group
+
+    laxou_editor = make_user("redaction-laxou", commune_group(laxou, CommuneRole.EDITORS))
+    url = reverse("wagtailadmin_choose_page_search")
+
     client.force_login(essey_editor)
+    other = client.get(url, {"q": "confidentiel"}).content.decode()
+    client.force_login(laxou_editor)
+    own = client.get(url, {"q": "confidentiel"}).content.decode()
 
-    search = client.get(reverse("wagtailadmin_choose_page_search"), {"q": "confidentiel"})
-
-    assert "confidentiel" not in search.content.decode()
-    assert not Page.objects.filter(pk=laxou_draft.pk, live=True).exists()
+    assert "Projet confidentiel de Laxou" in own, "the draft is indexed: Laxou's editor finds it"
+    assert "confidentiel" not in other

@@ -68,6 +68,57 @@ def test_files_on_a_public_page_are_served_to_everyone(client, commune_space, fi
     }
 
 
+def metropole_files():
+    """A logo and a document in the Métropole's own collection (the root), as staff upload them."""
+    root = Collection.get_first_root_node()
+    logo = get_image_model().objects.create(title="Logo", file=get_test_image_file(), collection=root)
+    guide = get_document_model().objects.create(
+        title="Guide", file=ContentFile(b"%PDF-1.4 guide", name="guide.pdf"), collection=root
+    )
+    return logo, guide
+
+
+def test_the_metropoles_logo_and_the_files_of_its_legal_texts_are_public(client, site, commune_space, publish_text):
+    import json
+
+    from charter.models import LegalTextKind
+    from home.models import MetropoleSettings
+
+    logo, guide = metropole_files()
+    identity = MetropoleSettings.for_site(site)
+    identity.logo = logo
+    identity.save()
+    link = f'<p>Lire <a linktype="document" id="{guide.pk}">le guide</a>.</p>'
+    publish_text(LegalTextKind.CHARTER, "2022-03-01", body=json.dumps([{"type": "paragraph", "value": link}]))
+    home = client.get("/").content.decode()
+    charter = client.get(reverse("charter:current", args=[LegalTextKind.CHARTER])).content.decode()
+
+    logo_url = next(rendition.url for rendition in logo.renditions.all())
+    assert logo_url in home and guide.url in charter
+    assert statuses(client, {"logo": logo_url, "image": logo.file.url, "guide": guide.url}) == {
+        "logo": 200,
+        "image": 200,
+        "guide": 200,
+    }
+
+
+def test_a_file_linked_only_from_a_draft_legal_text_waits_for_its_publication(client, commune_space):
+    import json
+
+    from charter.models import LegalTextKind, LegalTextVersion
+
+    _logo, guide = metropole_files()
+    link = f'<p>Lire <a linktype="document" id="{guide.pk}">le guide</a>.</p>'
+    LegalTextVersion.objects.create(
+        kind=LegalTextKind.CHARTER,
+        effective_on=datetime.date(2030, 1, 1),
+        body=json.dumps([{"type": "paragraph", "value": link}]),
+        live=False,
+    )
+
+    assert client.get(guide.url).status_code == 404
+
+
 def test_files_of_a_commune_whose_convention_ended_go_offline_with_its_pages(client, commune_space, files):
     use_on(make_process(commune_space), *files)
     urls = urls_of(*files)

@@ -438,6 +438,25 @@ def test_a_commune_sees_who_registered_for_its_meeting_and_no_other(
     assert "Aucune inscription à afficher." in other
 
 
+def test_an_internal_processs_agents_are_offered_its_questionnaire(client, commune_space, legal_texts, make_user):
+    """The process page listed its questionnaires by a rule of its own, which hid them from their agents."""
+    from communes.models import CommuneRole
+    from participation.demo import add_questionnaire
+    from tests.conftest import commune_group
+
+    internal = make_process(commune_space, "Télétravail des agents", audience="agents")
+    add_questionnaire(
+        internal,
+        {"title": "Sondage des agents", "fields": [{"label": "Avis", "field_type": "singleline", "required": True}]},
+    )
+    questionnaire = internal.get_children().get()
+    client.force_login(make_user("agent-essey", commune_group(commune_space, CommuneRole.AGENTS)))
+
+    page = client.get(internal.url).content.decode()
+
+    assert questionnaire.url in page and "Sondage des agents" in page
+
+
 def test_an_internal_processs_questionnaire_stays_internal_without_the_restriction(
     client, commune_space, legal_texts, make_user
 ):
