@@ -48,12 +48,19 @@ from participation.models import (
     QuestionnairePage,
     Theme,
 )
+from participation.services.moderation import reject
+from participation.services.personal_data import log_export
 from participation.services.processes import ensure_process
 from tests.conftest import body
 from tests.factories import CommuneFactsFactory, ConventionFactory, ProviderContractFactory
 
 TODAY = datetime.date.today()
 MARKER_PATTERN = r"zq(?:lx|mx)[a-z0-9]+"
+# Markers of personal data (contributors' and registrants' addresses): for Métropole staff alone.
+PERSONAL_MARKER = re.compile(r"zq(?:lx|mx)[a-z0-9]*mail$")
+# A word every secret object holds and no marker matches: searches look for it, so that a result that shows an
+# object's marker was found by the search, not echoed from the query.
+SEARCH_WORD = "quetzal"
 
 
 def png_with_text(text):
@@ -149,12 +156,12 @@ def _contribution(process, text, *, status, email, pseudonym="Camille"):
 
 def _files(collection, prefix):
     image = get_image_model().objects.create(
-        title=f"Photo {prefix}image",
+        title=f"Photo {prefix}image {SEARCH_WORD}",
         file=ContentFile(png_with_text(f"{prefix}imagecontent"), name=f"photo-{prefix}image.png"),
         collection=collection,
     )
     document = get_document_model().objects.create(
-        title=f"Note {prefix}doc",
+        title=f"Note {prefix}doc {SEARCH_WORD}",
         file=ContentFile(f"%PDF-1.4 {prefix}doccontent".encode(), name=f"note-{prefix}doc.pdf"),
         collection=collection,
     )
@@ -171,7 +178,9 @@ def _with_files(process, image, document):
 
 
 def _user(username, *groups):
-    user = get_user_model().objects.create_user(username, f"{username}@example.org", "a-long-test-password")
+    user = get_user_model().objects.create_user(
+        username, f"{username}@example.org", "a-long-test-password", first_name=SEARCH_WORD.capitalize()
+    )
     user.groups.add(*groups)
     UserProfile.get_for_user(user)  # the admin creates it on a first visit: once here, not on every request
     return user
@@ -215,7 +224,7 @@ def build_world():
         commune=laxou.commune,
         recipients="zqlxcontact@example.org",
     )
-    Collection.objects.get(pk=laxou.commune.collection_id).add_child(name="Dossier zqlxcollection")
+    Collection.objects.get(pk=laxou.commune.collection_id).add_child(name=f"Dossier zqlxcollection {SEARCH_WORD}")
     laxou_image, laxou_document, laxou_rendition = _files(laxou.commune.collection, "zqlx")
 
     public = _process(
@@ -229,34 +238,40 @@ def build_world():
     _contribution(public, "Des bancs à l'ombre.", status=ContributionStatus.PUBLISHED, email="zqlxpubmail@example.org")
     pending = _contribution(
         public,
-        "Texte en attente zqlxpending",
+        f"Texte en attente zqlxpending {SEARCH_WORD}",
         status=ContributionStatus.AWAITING_MODERATION,
         email="zqlxpendingmail@example.org",
         pseudonym="zqlxpseudo",
     )
     rejected = _contribution(
-        public, "Texte refusé zqlxrejected", status=ContributionStatus.REJECTED, email="zqlxrejected@example.org"
+        public, "Texte refusé zqlxrejected", status=ContributionStatus.REJECTED, email="zqlxrejmail@example.org"
     )
     Appeal.objects.create(contribution=rejected, explanation="Je conteste zqlxappeal")
     registration = EventRegistration.objects.create(
-        process=public, name="zqlxregname", email="zqlxreg@example.org", needs="zqlxneeds"
+        process=public, name="zqlxregname", email="zqlxregmail@example.org", needs="zqlxneeds"
     )
     public.title = "Titre pas encore publié zqlxrevision"
     public.save_revision()
 
-    draft = _process(laxou, "Projet zqlxdraft", publish=False)
+    draft = _process(laxou, f"Projet zqlxdraft {SEARCH_WORD}", publish=False)
     internal = _with_files(
         _process(laxou, "Dialogue zqlxinternal", audience=Audience.AGENTS), laxou_image, laxou_document
     )
     internal_quiz = _questionnaire(internal, "Sondage zqlxinternalquiz", "zqlxinternalanswer")
     internal_contribution = _contribution(
-        internal, "Idée interne zqlxinternalidea", status=ContributionStatus.PUBLISHED, email="zqlxagent@example.org"
+        internal, "Idée interne zqlxinternalidea", status=ContributionStatus.PUBLISHED, email="zqlxagentmail@x.org"
     )
     Redirect.objects.create(old_path="/zqlxredirect", redirect_page=draft)
     laxou_users = [
         _user("zqlxeditor", _group(laxou, CommuneRole.EDITORS)),
         _user("zqlxmoderator", _group(laxou, CommuneRole.MODERATORS)),
     ]
+    # The audit log: a decision on a contribution to the internal process, an export of personal data, with why.
+    decided = _contribution(
+        internal, "Idée refusée zqlxdecided", status=ContributionStatus.AWAITING_MODERATION, email="zqlxdmail@x.org"
+    )
+    reject(decided, laxou_users[1], rule_key="respect", reason="Motif zqlxreason")
+    log_export(internal, laxou_users[0], file_format="csv", with_personal_data=True, reason="Pour zqlxexportreason")
 
     # --- Maxéville, whose convention ended ------------------------------------------------------------
     maxeville_image, maxeville_document, maxeville_rendition = _files(maxeville.commune.collection, "zqmx")
@@ -289,8 +304,8 @@ def build_world():
         # A draft, an internal process, a live process with unpublished changes, an ended commune's, a space.
         "page": [draft, internal, public, maxeville_process, laxou],
         "questionnaire": [public_quiz, internal_quiz],
-        # Awaiting moderation, contested, on an internal process, of an ended commune.
-        "contribution": [pending, rejected, internal_contribution, maxeville_pending],
+        # Awaiting moderation, contested, on an internal process, decided (with its log), of an ended commune.
+        "contribution": [pending, rejected, internal_contribution, decided, maxeville_pending],
         "registration": [registration],
         "image": [laxou_image, maxeville_image],
         "document": [laxou_document, maxeville_document],
