@@ -68,12 +68,6 @@ class _RequestCache:
         return self.inactive_collections
 
 
-def forget_request_cache(user):
-    """For code that changes conventions and checks again in the same request (tests, commands)."""
-    if hasattr(user, _RequestCache.attribute):
-        delattr(user, _RequestCache.attribute)
-
-
 # --- What citizens brought, declared by the apps that store it ---------------------------------------------
 
 _kept_data = []

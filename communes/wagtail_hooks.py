@@ -20,7 +20,7 @@ hooks.register("before_serve_page", serve_only_what_the_visitor_may_see)
 hooks.register("before_serve_document", serve_only_visible_documents)
 
 # The convention gate in the page views: a message that says why and whom to contact.
-hooks.register("before_create_page", gate.refuse_creation_under_inactive_commune)
+hooks.register("before_create_page", gate.warn_before_creating_under_inactive_commune)
 hooks.register("before_edit_page", gate.read_only_while_inactive)
 hooks.register("before_publish_page", gate.refuse_publishing_under_inactive_commune)
 hooks.register("after_create_page", gate.explain_why_publish_saved_a_draft)

@@ -1,7 +1,10 @@
-"""The convention gate in the admin's page views: refuse with a message that says why and whom to contact.
+"""The convention gate in the admin's page views: a message that says why and whom to contact.
 
-The permission tester (`communes.policies`) already refuses what may not be done; these hooks of the create,
-edit and publish views say why, in French, and send the editor back to their draft.
+The permission tester (`communes.policies`) refuses what may not be done while a commune's convention is not active:
+its people get no "add", "publish" or other button, and Wagtail refuses the crafted request before any hook runs;
+nobody publishes there, so "publish" saves a draft. These hooks of the create and edit views say why, in French:
+on opening a page, on a refused save, and when "publish" saved a draft; and a commune's space created under the
+portal is not published before its convention starts.
 """
 
 from django.shortcuts import redirect
@@ -12,7 +15,7 @@ from wagtail.models import Page
 from core.identity import metropole_identity
 
 from ..gate import commune_space_of, inactive_commune_message, is_commune_active
-from ..roles import is_metropole_staff
+from ..policies import sees_everything
 
 
 def _inactive_space(page):
@@ -26,17 +29,12 @@ def _gate_message(request, space):
     return inactive_commune_message(space.commune, metropole_identity(request))
 
 
-def refuse_creation_under_inactive_commune(request, parent_page, page_class):
+def warn_before_creating_under_inactive_commune(request, parent_page, page_class):
+    """Only Métropole staff get this far (the commune's people may not add pages): they prepare a commune's pages
+    before its convention starts, and are told that nothing there will be published yet."""
     space = _inactive_space(parent_page)
-    if space is None:
-        return None
-    if is_metropole_staff(request.user):
-        # Staff may prepare a commune's pages before its convention starts; publishing stays closed.
-        if request.method == "GET":
-            messages.warning(request, _gate_message(request, space))
-        return None
-    messages.error(request, _gate_message(request, space))
-    return redirect("wagtailadmin_explore", parent_page.pk)
+    if space is not None and request.method == "GET":
+        messages.warning(request, _gate_message(request, space))
 
 
 def read_only_while_inactive(request, page):
@@ -47,7 +45,7 @@ def read_only_while_inactive(request, page):
     if request.method == "GET":
         messages.warning(request, _gate_message(request, space))
         return None
-    if is_metropole_staff(request.user) or request.user.is_superuser:
+    if sees_everything(request.user):
         return None
     messages.error(request, _("Rien n'a été enregistré.") + " " + _gate_message(request, space))
     return redirect("wagtailadmin_pages:edit", page.pk)
@@ -58,7 +56,8 @@ def _publication_refused(request, space):
 
 
 def refuse_publishing_under_inactive_commune(request, page):
-    # The draft is already saved when this runs: refusing loses nothing.
+    """A commune's space created under the portal, whose rights the gate does not narrow: its publication waits for
+    the convention. (Under a space, "publish" is already a draft: the permission tester says so.)"""
     space = _inactive_space(page)
     if space is None:
         return None

@@ -59,11 +59,17 @@ def queue_filter(queue):
     }[queue]
 
 
+def readable_contributions(user):
+    """The contributions `user` reads, as the permission policy says."""
+    return policy_registry.get_by_type(Contribution).instances_user_has_permission_for(user, "view")
+
+
 def moderation_queue(user):
     """The contributions `user` reads in moderation, with what the queue shows of each."""
-    readable = policy_registry.get_by_type(Contribution).instances_user_has_permission_for(user, "view")
-    return readable.select_related("process", "commune", "decided_by").annotate(
-        open_reports=Count("reports", filter=Q(reports__resolved_at__isnull=True))
+    return (
+        readable_contributions(user)
+        .select_related("process", "commune", "decided_by")
+        .annotate(open_reports=Count("reports", filter=Q(reports__resolved_at__isnull=True)))
     )
 
 
@@ -80,11 +86,12 @@ class ContributionFilterSet(WagtailFilterSet):
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)
-        # Choices from the user's own communes only: titles of others' drafts or internal processes stay hidden.
-        communes = moderated_commune_ids(request.user) if request else set()
-        processes = Contribution.objects.filter(commune_id__in=communes).values("process")
-        self.filters["process"].queryset = ProcessPage.objects.filter(pk__in=processes).order_by("title")
-        self.filters["commune"].queryset = Commune.objects.filter(pk__in=communes)
+        # Choices from what the user reads only: titles of others' drafts or internal processes stay hidden.
+        readable = readable_contributions(request.user) if request else Contribution.objects.none()
+        self.filters["process"].queryset = ProcessPage.objects.filter(pk__in=readable.values("process")).order_by(
+            "title"
+        )
+        self.filters["commune"].queryset = Commune.objects.filter(pk__in=readable.values("commune"))
 
     def filter_queue(self, queryset, name, value):
         return queryset.filter(queue_filter(value))

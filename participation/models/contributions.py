@@ -13,6 +13,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.models.audit_log import BaseLogEntry, ModelLogEntryManager
+from wagtail.permissions import policy_registry
 from wagtail.search import index
 from wagtail.search.queryset import SearchableQuerySetMixin
 
@@ -198,15 +199,10 @@ class Appeal(models.Model):
 
 class ContributionLogEntryManager(ModelLogEntryManager):
     def viewable_by_user(self, user):
-        """The audit log of contributions, scoped like the moderation queue (invariant 5)."""
-        from ..permissions import moderated_commune_ids
-
-        if user.is_superuser:
-            return self.all()
-        visible = Contribution.objects.filter(commune_id__in=moderated_commune_ids(user)).annotate(
-            key=Cast("pk", output_field=models.CharField())
-        )
-        return self.filter(object_id__in=visible.values("key"))
+        """The audit log of the contributions the permission policy lets `user` read (invariant 5)."""
+        readable = policy_registry.get_by_type(Contribution).instances_user_has_permission_for(user, "view")
+        keys = readable.annotate(key=Cast("pk", output_field=models.CharField())).values("key")
+        return self.filter(object_id__in=keys)
 
 
 class ContributionLogEntry(BaseLogEntry):
