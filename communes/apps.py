@@ -8,6 +8,8 @@ class CommunesConfig(AppConfig):
 
     def ready(self):
         from . import signals  # noqa: F401
+        from .admin.tags import scope_popular_tags
         from .policies import register_policies
 
         register_policies()
+        scope_popular_tags()

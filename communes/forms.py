@@ -7,6 +7,7 @@ from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.widgets import AdminDateInput
 from wagtail.blocks import StreamValue, StructValue
 from wagtail.blocks.list_block import ListValue
+from wagtail.contrib.forms.forms import WagtailAdminFormPageForm
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Page
@@ -65,8 +66,12 @@ class CommunePageForm(WagtailAdminPageForm):
     """A commune's page points only to what its editor may choose: their commune's images, documents and pages.
 
     Wagtail's choosers offer only those, but a form post can name any id: the check is here, on the server.
-    What is already on the page (chosen by Métropole staff, say) stays allowed.
+    What is already on the page (chosen by Métropole staff, say) stays allowed. A field that names what the editor
+    may not choose is shown again as it was stored, not as posted: Wagtail's widgets would otherwise show the
+    title, thumbnail or address of whatever the id names.
     """
+
+    refused_fields = frozenset()
 
     def clean(self):
         from .policies import pages_choosable_by
@@ -75,19 +80,50 @@ class CommunePageForm(WagtailAdminPageForm):
         user = self.for_user
         if user is None or user.is_superuser:
             return cleaned_data
-        stored, chosen = Chosen(), Chosen()
+        new_by_field = {}
         for name in self.fields:
+            stored, chosen = Chosen(), Chosen()
             if self.instance.pk and hasattr(self.instance, name):
                 collect_chosen(getattr(self.instance, name), stored)
             collect_chosen(cleaned_data.get(name), chosen)
-        new = chosen - stored
-        if not _all_choosable(user, get_image_model(), new.images):
-            self.add_error(None, _("Une image choisie n'appartient pas à la médiathèque de votre commune."))
-        if not _all_choosable(user, get_document_model(), new.documents):
-            self.add_error(None, _("Un document choisi n'appartient pas à la médiathèque de votre commune."))
-        if new.pages and pages_choosable_by(user).filter(pk__in=new.pages).count() != len(new.pages):
-            self.add_error(None, _("Une page choisie n'appartient pas à l'espace de votre commune."))
+            new_by_field[name] = chosen - stored
+        refused = set()
+        checks = [
+            (
+                "images",
+                lambda ids: _all_choosable(user, get_image_model(), ids),
+                _("Une image choisie n'appartient pas à la médiathèque de votre commune."),
+            ),
+            (
+                "documents",
+                lambda ids: _all_choosable(user, get_document_model(), ids),
+                _("Un document choisi n'appartient pas à la médiathèque de votre commune."),
+            ),
+            (
+                "pages",
+                lambda ids: not ids or pages_choosable_by(user).filter(pk__in=ids).count() == len(ids),
+                _("Une page choisie n'appartient pas à l'espace de votre commune."),
+            ),
+        ]
+        for kind, all_choosable, message in checks:
+            fields = {name for name, new in new_by_field.items() if not all_choosable(getattr(new, kind))}
+            if fields:
+                self.add_error(None, message)
+                refused |= fields
+        self.refused_fields = frozenset(refused)
         return cleaned_data
+
+    def _widget_data_value(self, widget, html_name):
+        # Django's one place where a bound field reads the posted data: once cleaned, a refused field reads the
+        # stored value instead, so that the form shown again names nothing the editor may not choose.
+        name = html_name.removeprefix(f"{self.prefix}-") if self.prefix else html_name
+        if name in self.refused_fields:
+            return self.get_initial_for_field(self.fields[name], name)
+        return super()._widget_data_value(widget, html_name)
+
+
+class CommuneFormPageForm(CommunePageForm, WagtailAdminFormPageForm):
+    """A commune's form page (a questionnaire): Wagtail's checks of its questions, and the check of what it links to."""
 
 
 class CommuneSpacePageForm(CommunePageForm):

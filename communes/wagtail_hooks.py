@@ -8,6 +8,7 @@ from core.versioning import keep_published_versions_public
 
 from .admin import gate, pages, panels
 from .admin.api import scope_admin_api
+from .admin.richtext import scope_page_links
 from .admin.scoping import hide_staff_reports
 from .admin.views import acknowledge
 from .admin.viewsets import CommunesAndConventionsGroup
@@ -30,6 +31,7 @@ hooks.register("after_edit_page", gate.explain_why_publish_saved_a_draft)
 hooks.register("construct_page_chooser_queryset", pages.scope_page_chooser)
 hooks.register("before_move_page", pages.refuse_moves_the_user_may_not_make)
 hooks.register("construct_admin_api", scope_admin_api, order=100)  # after Wagtail's own endpoints
+hooks.register("register_rich_text_features", scope_page_links, order=100)  # after Wagtail's "link"
 hooks.register("construct_reports_menu", hide_staff_reports)
 hooks.register("before_unpublish", keep_published_versions_public)
 

@@ -1,7 +1,8 @@
 """Wagtail admin endpoints that name objects without asking their permission policy, made to ask it.
 
-Wagtail's bulk-action confirmation pages, the page chooser's browse and "chosen" views and the site-wide page-types
-report look objects up by the ids a request names, and show their titles. These wrappers are mounted before the
+Wagtail's bulk-action confirmation pages, the page chooser's browse and "chosen" views, the workflow cancellation
+check and the site-wide page-types report look objects up by the ids a request names, and show their titles; the
+tag autocompletion lists every commune's tags (`tags`). These wrappers are mounted before the
 admin's own URLs (`config/urls.py`): they keep only what the user may see in the admin, as each model's permission
 policy says (`instances_visible_in_admin`), then hand over to Wagtail's view. An object the user may not see is
 not found, rather than listed as "not allowed".
@@ -17,11 +18,13 @@ from wagtail.admin.views.bulk_action.registry import bulk_action_registry
 from wagtail.admin.views.chooser import BrowseView, ChosenMultipleView
 from wagtail.admin.views.home import error_test as wagtail_error_test
 from wagtail.admin.views.reports.page_types_usage import PageTypesUsageReportView
+from wagtail.admin.viewsets.pages import page_viewset_registry
 from wagtail.models import Page
 
 from core.permissions import instances_visible_in_admin
 
 from ..policies import sees_everything
+from .tags import tag_autocomplete
 
 
 def _only_visible_ids(request, model, ids):
@@ -78,6 +81,17 @@ def page_types_usage(request, results=False):
     return view(request)
 
 
+confirm_workflow_cancellation = page_viewset_registry.as_view("confirm_workflow_cancellation", page_id_kwarg="page_id")
+
+
+@require_admin_access
+def workflow_cancellation(request, page_id):
+    """Whether saving a page cancels its workflow: 404 for a page the user may not see, as for one that is not."""
+    if not instances_visible_in_admin(request.user, Page).filter(pk=page_id).exists():
+        raise Http404
+    return confirm_workflow_cancellation(request, page_id=page_id)
+
+
 def hide_staff_reports(request, menu_items):
     """The reports menu offers the page-types report only to those it opens for (`page_types_usage`)."""
     if not sees_everything(request.user):
@@ -99,4 +113,7 @@ urlpatterns = [
     path("reports/page-types-usage/", page_types_usage),
     path("reports/page-types-usage/results/", page_types_usage, {"results": True}),
     path("failwhale/", error_test),
+    path("pages/workflow/confirm_cancellation/<int:page_id>/", workflow_cancellation),
+    path("tag-autocomplete/", tag_autocomplete),
+    path("tag-autocomplete/<slug:app_name>/<slug:model_name>/", tag_autocomplete),
 ]

@@ -8,6 +8,7 @@ from wagtail.contrib.forms.models import AbstractForm, AbstractFormField
 from wagtail.contrib.forms.panels import FormSubmissionsPanel
 from wagtail.fields import RichTextField
 
+from communes.forms import CommuneFormPageForm
 from communes.models.pages import CommunePageMixin
 
 
@@ -40,6 +41,7 @@ class QuestionnairePage(CommunePageMixin, AbstractForm):
         FieldPanel("thank_you_text"),
     ]
 
+    base_form_class = CommuneFormPageForm
     parent_page_types = ["participation.ProcessPage"]
     subpage_types = []
     template = "pages/questionnaire_page.html"

@@ -54,6 +54,7 @@ def test_an_editor_cannot_post_the_image_of_another_commune(client, essey_proces
         assert "Une image choisie n&#x27;appartient pas à la médiathèque de votre commune." in (
             response.content.decode()
         )
+        assert "Parc de Laxou" not in response.content.decode(), "the form shown again does not name the image"
     essey_process.refresh_from_db()
     assert essey_process.get_latest_revision_as_object().cover_image_id is None
 
@@ -72,3 +73,4 @@ def test_an_editor_cannot_link_a_document_of_another_commune(client, essey_proce
 
     assert response.status_code == 200
     assert "Un document choisi n&#x27;appartient pas" in response.content.decode()
+    assert "Compte rendu interne" not in response.content.decode()

@@ -115,8 +115,83 @@ def test_a_page_chooser_block_refuses_another_communes_draft(client, essey_edito
 
     assert response.status_code == 200
     assert "Une page choisie n&#x27;appartient pas à l&#x27;espace de votre commune." in response.content.decode()
+    assert "confidentiel" not in response.content.decode(), "the refused form does not name the page"
     own.refresh_from_db()
     assert own.get_latest_revision_as_object().body.raw_data == own.body.raw_data
+
+
+def page_types_in_a_commune_space():
+    from communes.models import CommuneSpacePage
+
+    found, todo = set(), [CommuneSpacePage]
+    while todo:
+        model = todo.pop()
+        if model not in found:
+            found.add(model)
+            todo += model.allowed_subpage_models()
+    return found
+
+
+def test_every_page_type_of_a_commune_space_checks_what_its_form_points_to():
+    """The questionnaire once had Wagtail's form: its links could name any page, and showed that page's address."""
+    from communes.forms import CommunePageForm
+
+    types = page_types_in_a_commune_space()
+    unchecked = [
+        model.__name__ for model in types if not issubclass(model.get_edit_handler().get_form_class(), CommunePageForm)
+    ]
+
+    assert len(types) >= 3 and unchecked == []
+
+
+def test_a_questionnaires_links_refuse_another_communes_draft(client, essey_editor, commune_space, laxou_draft):
+    from wagtail.test.utils.form_data import inline_formset, rich_text
+
+    from participation.models import QuestionnairePage
+
+    own = make_process(commune_space, "Plan vélo")
+    client.force_login(essey_editor)
+    link = f'<p>Voir <a linktype="page" id="{laxou_draft.pk}">le projet</a>.</p>'
+
+    response = client.post(
+        reverse("wagtailadmin_pages:add", args=["participation", "questionnairepage", own.pk]),
+        nested_form_data(
+            {
+                "title": "Sondage",
+                "slug": "sondage",
+                "intro": rich_text(link),
+                "thank_you_text": rich_text("<p>Merci.</p>"),
+                "form_fields": inline_formset([]),
+            }
+        ),
+    )
+
+    assert response.status_code == 200
+    assert "Une page choisie n&#x27;appartient pas à l&#x27;espace de votre commune." in response.content.decode()
+    assert "projet-confidentiel" not in response.content.decode()
+    assert not QuestionnairePage.objects.exists()
+
+
+def test_a_stored_link_shows_the_editor_the_address_of_their_own_pages_only(
+    client, essey_editor, commune_space, laxou_draft
+):
+    """Wagtail's rich text editor shows a linked page's address, whoever asks: a link stored in an editor's page
+    (by staff, or before the check) named another commune's draft."""
+    from wagtail.rich_text import RichText
+
+    own = make_process(commune_space, "Plan vélo")
+    other = make_process(commune_space, "Cours d'école")
+    links = (
+        f'<p><a linktype="page" id="{laxou_draft.pk}">un projet</a> et <a linktype="page" id="{other.pk}">ici</a></p>'
+    )
+    own.body = [("paragraph", RichText(links))]
+    own.save_revision().publish()
+    client.force_login(essey_editor)
+
+    page = client.get(reverse("wagtailadmin_pages:edit", args=[own.pk])).content.decode()
+
+    assert other.url in page, "their own pages' addresses are shown"
+    assert "projet-confidentiel" not in page and "laxou" not in page
 
 
 def test_an_editor_links_to_a_page_of_their_own_commune(client, essey_editor, commune_space):
@@ -134,6 +209,32 @@ def test_an_editor_links_to_a_page_of_their_own_commune(client, essey_editor, co
     own.refresh_from_db()
     (button,) = [block for block in own.get_latest_revision_as_object().body if block.block_type == "call_to_action"]
     assert button.value["page"].pk == other.pk
+
+
+def test_tags_are_offered_from_the_editors_own_files_only(client, essey_editor, commune_space, laxou_files):
+    image, _document = laxou_files
+    image.tags.add("chantier-secret-laxou")
+    own = get_image_model().objects.create(
+        title="Cour", file=get_test_image_file(), collection=commune_space.commune.collection
+    )
+    own.tags.add("chantier-ecole")
+    client.force_login(essey_editor)
+
+    offered = client.get(reverse("wagtailadmin_tag_autocomplete"), {"term": "chantier"}).json()
+    listing = client.get(reverse("wagtailimages:index")).content.decode()
+    chooser = client.get(reverse("wagtailimages_chooser:choose")).content.decode()
+
+    assert offered == ["chantier-ecole"]
+    for page in (listing, chooser):
+        assert "chantier-ecole" in page and "chantier-secret-laxou" not in page
+
+
+def test_the_workflow_check_does_not_tell_whether_another_communes_page_exists(client, essey_editor, laxou_draft):
+    client.force_login(essey_editor)
+
+    response = client.get(reverse("wagtailadmin_pages:confirm_workflow_cancellation", args=[laxou_draft.pk]))
+
+    assert response.status_code == 404
 
 
 def test_a_redirect_never_leads_a_visitor_to_a_page_they_may_not_see(client, laxou_draft, laxou):

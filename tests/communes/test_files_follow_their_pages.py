@@ -251,3 +251,23 @@ def test_editors_of_an_ended_commune_still_read_its_history(client, ended_commun
     process.refresh_from_db()
     assert process.get_latest_revision_as_object().title != "Changé après la fin"
     assert not process.locked
+
+
+def test_editors_of_an_ended_commune_revert_nothing_through_the_admin_api(client, ended_commune, essey_editor):
+    """The revert screen refused them, but the admin API's revert action asks only for the right to edit, which
+    they keep to read their history."""
+    from wagtail.models import Revision
+
+    process = ended_commune.get_children().first().specific
+    first = process.revisions.order_by("pk").first()
+    revisions = Revision.objects.count()
+    client.force_login(essey_editor)
+
+    response = client.post(
+        reverse("wagtailadmin_api:pages:action", args=[process.pk, "revert_to_page_revision"]),
+        {"revision_id": first.pk},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 403
+    assert Revision.objects.count() == revisions

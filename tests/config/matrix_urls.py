@@ -352,7 +352,7 @@ def urls_for(route, world, models, twins):
             ids = [binding.get("pk", binding.get("*")) for binding in bindings(kind, route, world)]
             urls.append(f"{base}?{'&'.join(f'id={pk}' for pk in ids if pk)}")
         elif re.search(r"search|choose|index|list|results|autocomplete|listing|find", route.view_name):
-            urls.append(f"{base}?q={SEARCH_WORD}&search={SEARCH_WORD}")
+            urls.append(f"{base}?q={SEARCH_WORD}&search={SEARCH_WORD}&term={SEARCH_WORD}")
     return sorted(set(urls))
 
 
@@ -382,7 +382,15 @@ def post_data(world):
     charter = LegalTextVersion.objects.get(kind=LegalTextKind.CHARTER, number=1)
     terms = LegalTextVersion.objects.get(kind=LegalTextKind.TERMS, number=1)
     own_space, _own_process = world.objects["own"]
+    ended_process = next(page for page in world.objects["page"] if "zqmx" in page.title)
     return {
+        # What the admin API's page actions read: the ended commune's first revision, for its people to revert to.
+        "api": {
+            "revision_id": ended_process.revisions.order_by("pk").first().pk,
+            "destination_page_id": own_space.pk,
+            "recursive": False,
+            "keep_live": False,
+        },
         "action-publish": "action-publish",
         "title": "Pris par zqattack",
         "slug": "zqattack",

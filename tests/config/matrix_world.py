@@ -165,6 +165,7 @@ def _files(collection, prefix):
         file=ContentFile(f"%PDF-1.4 {prefix}doccontent".encode(), name=f"note-{prefix}doc.pdf"),
         collection=collection,
     )
+    image.tags.add(f"{SEARCH_WORD}-{prefix}tag")  # tags are typed by the commune's editors
     rendition = image.get_rendition("fill-40x40")
     return image, document, rendition
 

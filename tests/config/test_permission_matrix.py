@@ -10,6 +10,7 @@ Only Métropole staff may read everything; the editor and moderator of Maxévill
 commune's history but not its contributors' addresses, and change nothing.
 """
 
+import json
 import re
 import zipfile
 from io import BytesIO
@@ -73,7 +74,12 @@ def request(client, method, url, data, world, before):
     cookies = client.cookies
     client.cookies = type(cookies)(cookies)
     with transaction.atomic():
-        response = client.get(url) if method == "GET" else client.post(url, data)
+        if method == "GET":
+            response = client.get(url)
+        elif url.startswith("/admin/api/"):  # the admin API reads JSON
+            response = client.post(url, json.dumps(data.get("api", {})), content_type="application/json")
+        else:
+            response = client.post(url, data)
         text = body_of(response)
         changed = []
         # Rows written in this transaction only ever add up (undone ones included): any new write is this request's.
