@@ -27,7 +27,7 @@ export SECRET_KEY ?= $(shell test -s $(SECRET_KEY_FILE) || python3 -c 'import se
 help:
 	@echo "make run    install, migrate, load the demo data and serve on http://$(HOST):$(PORT)"
 	@echo "make test   run the whole test suite on PostgreSQL"
-	@echo "make lint   ruff check + ruff format --check"
+	@echo "make lint   ruff check + ruff format --check + the layers contract (lint-imports)"
 	@echo "make lock   refresh $(LOCK) from the current virtualenv"
 
 $(BIN)/python:

@@ -7,7 +7,7 @@ class CommunesConfig(AppConfig):
     verbose_name = "Communes"
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import checks, signals  # noqa: F401
         from .admin.tags import scope_popular_tags
         from .policies import register_policies
 

@@ -41,16 +41,24 @@ def serve_only_visible_documents(document, request):
 
 
 def _file_at(path):
-    """The document, image or rendition stored at `path` (its image for a rendition), or None."""
-    document = get_document_model().objects.filter(file=path).first()
-    if document is not None:
-        return document
+    """The document, image or rendition stored at `path` (its image for a rendition), or None.
+
+    Wagtail stores each kind under its own folder: the lookup starts with the table the path names (one indexed
+    query for every file of the site), and tries the others only for a name stored elsewhere.
+    """
     image_model = get_image_model()
-    image = image_model.objects.filter(file=path).first()
-    if image is not None:
-        return image
-    rendition = image_model.get_rendition_model().objects.filter(file=path).select_related("image").first()
-    return rendition.image if rendition is not None else None
+    lookups = {
+        "documents/": lambda: get_document_model().objects.filter(file=path).first(),
+        "original_images/": lambda: image_model.objects.filter(file=path).first(),
+        "images/": lambda: getattr(
+            image_model.get_rendition_model().objects.filter(file=path).select_related("image").first(), "image", None
+        ),
+    }
+    ordered = sorted(lookups.items(), key=lambda item: not path.startswith(item[0]))
+    for _folder, lookup in ordered:
+        if (owner := lookup()) is not None:
+            return owner
+    return None
 
 
 def serve_media(request, path):

@@ -1,5 +1,6 @@
 """Keep roles and notifications in step whatever the path (admin, command, script)."""
 
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from wagtail.signals import published
@@ -15,8 +16,10 @@ from .services import notify_new_text_version
 @receiver(post_save, sender=ProviderContract)
 @receiver(post_delete, sender=ProviderContract)
 def the_gate_reads_the_facts_again(sender, **kwargs):
-    # The state is derived from these facts, never stored: the cached answer goes with them.
+    # The state is derived from these facts, never stored: the cached answer goes with them, now for this
+    # transaction, and again once it commits, for the requests that cached the old answer in the meantime.
     forget_active_communes()
+    transaction.on_commit(forget_active_communes)
 
 
 @receiver(post_save, sender=Commune)

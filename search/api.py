@@ -1,6 +1,7 @@
 """The open-data API at /api/v2/: Wagtail's read-only pages API behind the same gate as the site.
 
-Only the pages endpoint is registered: images and documents are not gated by commune, so they are not listed.
+Only the pages endpoint is registered: images and documents are served to whoever may see a page that uses them
+(`communes.serving`), which a listing of every file could not say.
 Every page query of the endpoint (listing, detail, find, child_of, descendant_of, search, the parent field)
 starts from `get_base_queryset`, which goes through `communes.visibility.public_pages`.
 """

@@ -2,7 +2,11 @@
 
 - Passwords are hashed with a fast hasher: PBKDF2's million rounds cost ≈ 0.3 s per user created.
 - The search index is not updated on every save: the tests of the search turn it on (`search_index` fixture).
+- Uploads go to a temporary folder, one per test process, not to the checkout's media/.
 """
+
+import tempfile
+from pathlib import Path
 
 from config.settings import *  # noqa: F403
 from config.settings import WAGTAILSEARCH_BACKENDS
@@ -10,3 +14,5 @@ from config.settings import WAGTAILSEARCH_BACKENDS
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 WAGTAILSEARCH_BACKENDS["default"]["AUTO_UPDATE"] = False
+
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="participation-test-media-"))

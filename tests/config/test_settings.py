@@ -137,3 +137,12 @@ def test_search_moves_to_opensearch_with_a_french_analyser_by_settings_alone():
     assert load_settings(
         SECRET_KEY="k", SEARCH_URL="http://es:9200", SEARCH_BACKEND="wagtail.search.backends.elasticsearch8"
     )["search"]["BACKEND"] == ("wagtail.search.backends.elasticsearch8")
+
+
+def test_files_served_from_elsewhere_than_the_app_stop_the_checks(settings):
+    """Files are served through the one rule of visibility: a MEDIA_URL on another host would bypass it."""
+    from django.core.checks import run_checks
+
+    assert "communes.E001" not in [message.id for message in run_checks()]
+    settings.MEDIA_URL = "https://bucket.example.org/media/"
+    assert "communes.E001" in [message.id for message in run_checks()]
