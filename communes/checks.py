@@ -4,11 +4,16 @@ from django.conf import settings
 from django.core.checks import Error, register
 
 
+def serves_media_here():
+    """MEDIA_URL is a path of this site ("//host/…" is another host)."""
+    return settings.MEDIA_URL.startswith("/") and not settings.MEDIA_URL.startswith("//")
+
+
 @register()
 def media_served_through_the_app(app_configs, **kwargs):
     """Uploaded files are served by the app (`communes.serving`), which asks who may see each: MEDIA_URL must be a
     path of this site. An absolute URL (a bucket, another host) would serve every file to anyone."""
-    if settings.MEDIA_URL.startswith("/"):
+    if serves_media_here():
         return []
     return [
         Error(

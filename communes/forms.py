@@ -80,12 +80,15 @@ class CommunePageForm(WagtailAdminPageForm):
         user = self.for_user
         if user is None or user.is_superuser:
             return cleaned_data
-        new_by_field = {}
+        stored = Chosen()
         for name in self.fields:
-            stored, chosen = Chosen(), Chosen()
             if self.instance.pk and hasattr(self.instance, name):
                 collect_chosen(getattr(self.instance, name), stored)
-            collect_chosen(cleaned_data.get(name), chosen)
+        new_by_field = {}
+        for name in self.fields:
+            chosen = Chosen()
+            # A field that failed its own validation is not in cleaned_data, but is shown again as posted.
+            collect_chosen(cleaned_data[name] if name in cleaned_data else self[name].data, chosen)
             new_by_field[name] = chosen - stored
         refused = set()
         checks = [

@@ -8,6 +8,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from communes import serving
 from communes.admin import scoping
+from communes.checks import serves_media_here
 from search import feeds
 from search import views as search_views
 from search.api import api_router
@@ -31,7 +32,7 @@ urlpatterns = [
 ]
 
 # Uploaded images and documents go through the app, to those who may see them (communes.serving).
-if settings.MEDIA_URL.startswith("/"):
+if serves_media_here():
     urlpatterns.append(re_path(rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.+)$", serving.serve_media))
 
 # Wagtail's page serving comes last: it answers every other path.

@@ -29,7 +29,7 @@ def pages_linkable_here():
 class ScopedPageLinkElementHandler(PageLinkElementHandler):
     def get_attribute_data(self, attrs):
         data = super().get_attribute_data(attrs)
-        if data.get("url") is not None and not pages_linkable_here().filter(pk=data["id"]).exists():
+        if data.get("id") is not None and not pages_linkable_here().filter(pk=data["id"]).exists():
             return {"id": data["id"], "url": None, "parentId": None}
         return data
 

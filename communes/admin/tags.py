@@ -7,7 +7,7 @@ the admin (`instances_visible_in_admin`); Métropole staff see them all.
 """
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import JsonResponse
 from taggit.models import Tag, TaggedItem
 from wagtail.admin import filters as admin_filters
@@ -57,11 +57,13 @@ def popular_tags_for_model(model, count=10):
     if user is None:
         return Tag.objects.none()
     content_type = ContentType.objects.get_for_model(model)
+    visible = instances_visible_in_admin(user, model).values("pk")
+    # Counted on the user's own objects: how much other communes use a tag is theirs to know.
+    seen = Q(taggit_taggeditem_items__content_type=content_type, taggit_taggeditem_items__object_id__in=visible)
     return (
-        tags_seen_by(user, model)
-        .filter(taggit_taggeditem_items__content_type=content_type)
-        .annotate(item_count=Count("taggit_taggeditem_items"))
-        .order_by("-item_count")[:count]
+        Tag.objects.filter(seen)
+        .annotate(item_count=Count("taggit_taggeditem_items", filter=seen))
+        .order_by("-item_count", "name")[:count]
     )
 
 

@@ -194,6 +194,30 @@ def test_a_stored_link_shows_the_editor_the_address_of_their_own_pages_only(
     assert "projet-confidentiel" not in page and "laxou" not in page
 
 
+def test_a_form_refused_for_another_reason_does_not_name_the_page_either(
+    client, essey_editor, commune_space, laxou_draft
+):
+    """A field that fails its own validation left cleaned_data unchecked and was shown again as posted."""
+    own = make_process(commune_space, "Plan vélo")
+    client.force_login(essey_editor)
+    button = {"text": "Voir le projet", "page": laxou_draft.pk, "url": ""}
+    too_long = "Un titre bien trop long. " * 20
+
+    response = client.post(
+        reverse("wagtailadmin_pages:edit", args=[own.pk]),
+        nested_form_data(
+            process_form_data(
+                own.title,
+                publish=False,
+                body=streamfield([("call_to_action", button), ("heading", {"text": too_long, "level": "h2"})]),
+            )
+        ),
+    )
+
+    assert response.status_code == 200
+    assert "confidentiel" not in response.content.decode()
+
+
 def test_an_editor_links_to_a_page_of_their_own_commune(client, essey_editor, commune_space):
     own = make_process(commune_space, "Plan vélo")
     other = make_process(commune_space, "Cours d'école")

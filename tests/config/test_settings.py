@@ -144,5 +144,6 @@ def test_files_served_from_elsewhere_than_the_app_stop_the_checks(settings):
     from django.core.checks import run_checks
 
     assert "communes.E001" not in [message.id for message in run_checks()]
-    settings.MEDIA_URL = "https://bucket.example.org/media/"
-    assert "communes.E001" in [message.id for message in run_checks()]
+    for elsewhere in ("https://bucket.example.org/media/", "//cdn.example.org/media/"):
+        settings.MEDIA_URL = elsewhere
+        assert "communes.E001" in [message.id for message in run_checks()]
