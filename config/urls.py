@@ -37,3 +37,6 @@ if serves_media_here():
 
 # Wagtail's page serving comes last: it answers every other path.
 urlpatterns.append(path("", include(wagtail_urls)))
+
+# A database that cannot be reached answers a French 503 with Retry-After; any other error, the 500 page.
+handler500 = "core.outage.server_error"
