@@ -22,11 +22,12 @@ RUN_ENV := DEBUG=$${DEBUG:-0} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhos
 SECRET_KEY_FILE := .secret_key
 export SECRET_KEY ?= $(shell test -s $(SECRET_KEY_FILE) || python3 -c 'import secrets; print(secrets.token_urlsafe(50))' > $(SECRET_KEY_FILE); cat $(SECRET_KEY_FILE))
 
-.PHONY: help install install-test run test lint format check lock clean
+.PHONY: help install install-test run test fault lint format check lock clean
 
 help:
 	@echo "make run    install, migrate, load the demo data and serve on http://$(HOST):$(PORT)"
 	@echo "make test   run the whole test suite on PostgreSQL"
+	@echo "make fault  PostgreSQL restarted and Redis stopped while contributions are posted: nothing may be lost"
 	@echo "make lint   ruff check + ruff format --check + the layers contract (lint-imports)"
 	@echo "make lock   refresh $(LOCK) from the current virtualenv"
 
@@ -60,6 +61,10 @@ run: install staticfiles/staticfiles.json
 
 test: install-test
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(TEST_DB) $(PYTEST_ARGS)
+
+# Its own PostgreSQL cluster and Redis on other ports (never the machine's), gunicorn and the task worker.
+fault: install-test staticfiles/staticfiles.json
+	$(BIN)/python tests/fault/fault_run.py $(FAULT_ARGS)
 
 lint: install-test
 	$(BIN)/ruff check .
