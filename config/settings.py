@@ -6,10 +6,13 @@ with SQLite, local files and the console email backend.
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
+from wagtail.embeds import oembed_providers
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -91,10 +94,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django.contrib.sitemaps",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy: the strict public policy, the admin's own under /admin/ (core.headers).
+    "core.headers.ContentSecurityPolicyMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -104,6 +111,8 @@ MIDDLEWARE = [
     "communes.admin.current_request.CurrentRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # What a signed-in person sees is never kept by a shared cache.
+    "core.headers.PrivateWhenSignedInMiddleware",
     # Wagtail's redirects, never to a page the visitor may not see.
     "communes.serving.VisibleRedirectMiddleware",
 ]
@@ -206,7 +215,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Security -----------------------------------------------------------------
 
-# HTTPS=1 behind a TLS-terminating proxy: secure cookies, HSTS, redirect to https.
+# HTTPS=1 behind a TLS-terminating proxy: secure cookies, HSTS, redirect to https. `manage.py check --deploy` is
+# clean with HTTPS=1 and the defaults below (tests/config/test_deploy_checks.py).
 HTTPS = env_bool("HTTPS", default=False)
 if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -214,9 +224,97 @@ if HTTPS:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
+    # The site has a host of its own (jeparticipe.example.fr): nothing below it is served over plain http.
+    # Set to 0 if the site is served at a domain whose subdomains still need http.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    # Consent to the browsers' preload list; being listed still takes a submission at hstspreload.org.
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-X_FRAME_OPTIONS = "SAMEORIGIN"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Legacy browsers only: the CSP's frame-ancestors below takes precedence wherever it is understood. Wagtail's
+# preview panel frames the admin's own preview view, which sets SAMEORIGIN itself.
+X_FRAME_OPTIONS = "DENY"
+
+# Videos that editors may embed (wagtail.embeds): only these oEmbed providers, and the public pages' CSP lets
+# exactly their players in (frame-src). PeerTube instances are each a host of their own: PEERTUBE_HOSTS.
+# Another provider: add its oEmbed entry and the origin of its player here, nowhere else.
+EMBED_PROVIDERS = [
+    (oembed_providers.youtube, ["https://www.youtube.com", "https://www.youtube-nocookie.com"]),
+    (oembed_providers.dailymotion, ["https://www.dailymotion.com", "https://geo.dailymotion.com"]),
+    (oembed_providers.vimeo, ["https://player.vimeo.com"]),
+] + [
+    (
+        {
+            "endpoint": f"https://{host}/services/oembed",
+            "urls": [rf"^https://{re.escape(host)}/(?:w|videos/watch)/.+$"],
+        },
+        [f"https://{host}"],
+    )
+    for host in env_list("PEERTUBE_HOSTS")
+]
+WAGTAILEMBEDS_FINDERS = [
+    {"class": "wagtail.embeds.finders.oembed", "providers": [provider for provider, _players in EMBED_PROVIDERS]}
+]
+EMBED_PLAYER_ORIGINS = [origin for _provider, players in EMBED_PROVIDERS for origin in players]
+
+# Content-Security-Policy (django-csp), public site: no inline script or style at all, everything from this
+# site; uploaded images come from MEDIA_URL, a path of this site (the check communes.E001 refuses another host).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "frame-src": EMBED_PLAYER_ORIGINS,
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [SELF],
+    }
+}
+# The Wagtail admin under /admin/ (Wagtail's views, ours, wagtail-2fa's): Wagtail 8 still writes inline scripts
+# (date and time pickers, inline panels, chooser modals run the scripts of the HTML they receive) and inline
+# styles, so it needs 'unsafe-inline'; it needs no eval. Everything else stays as strict as the public site:
+# scripts, styles and connections from this site only, image previews as data: and blob: URLs, its preview
+# panel framing this site, the editor's embed previews framing the providers above.
+ADMIN_CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+        "script-src": [SELF, UNSAFE_INLINE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "frame-src": [SELF, *EMBED_PLAYER_ORIGINS],
+    }
+}
+
+# Permissions-Policy: the site needs no device, sensor, payment or ad-tracking feature; embedded players keep
+# fullscreen and picture-in-picture, which the browser's defaults grant them through the iframe's `allow`.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "ambient-light-sensor",
+        "autoplay",
+        "bluetooth",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "interest-cohort",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -254,6 +352,9 @@ WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("fr", "Français"), ("en", "English")]
 WAGTAIL_PRIVATE_PAGE_OPTIONS = {"SHARED_PASSWORD": False}
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# No avatars fetched from a third party (a hash of each staff email would leave the platform; the admin's
+# Content-Security-Policy would refuse the image anyway).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 # Commune editors publish directly within their space: moderation applies to contributions, not to pages.
 WAGTAIL_WORKFLOW_ENABLED = False
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odp", "ods", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]

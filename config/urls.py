@@ -1,12 +1,15 @@
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
+from django.views.decorators.cache import never_cache
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
+from wagtail.utils.urlpatterns import decorate_urlpatterns
 
 from communes import serving
+from communes import views as communes_views
 from communes.admin import scoping
 from communes.checks import serves_media_here
 from search import feeds
@@ -15,8 +18,9 @@ from search.api import api_router
 from search.sitemaps import SITEMAPS, robots_txt
 
 urlpatterns = [
-    # Wagtail admin endpoints that name objects by id, asking each model's permission policy first.
-    path("admin/", include(scoping.urlpatterns)),
+    # Wagtail admin endpoints that name objects by id, asking each model's permission policy first; never stored,
+    # like the rest of Wagtail's admin.
+    path("admin/", include(decorate_urlpatterns(scoping.urlpatterns, never_cache))),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("recherche/", search_views.search, name="search"),
@@ -24,6 +28,8 @@ urlpatterns = [
     path("api/v2/", api_router.urls),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", robots_txt, name="robots_txt"),
+    # The communes' colours, as CSS: the Content-Security-Policy allows no style attribute.
+    path("communes.css", communes_views.brand_colours, name="commune_colours"),
     path("flux/", include((feeds.urlpatterns, feeds.app_name))),
     path("participation/", include("participation.urls")),
     path("connexion/", auth_views.LoginView.as_view(), name="connexion"),

@@ -1,4 +1,8 @@
-"""Citizens' side of the participation: thin views over the services."""
+"""Citizens' side of the participation: thin views over the services.
+
+Views that show a citizen's own data (the pages of the links sent by email, a form sent back with what they
+typed) are `never_cache`: neither a browser's history nor a shared cache keeps them.
+"""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -6,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
@@ -98,6 +103,7 @@ def render_process(request, process, *, status=200, **overrides):
     return response
 
 
+@never_cache
 @sensitive_post_parameters()
 def contribute(request, process):
     if request.method != "POST":
@@ -125,6 +131,7 @@ def contribute(request, process):
     return render_process(request, process, contribution_sent=True)
 
 
+@never_cache
 @require_POST
 def report(request, process, contribution_id):
     contribution = get_object_or_404(Contribution, pk=contribution_id, process=process)
@@ -139,6 +146,7 @@ def report(request, process, contribution_id):
     return render_process(request, process, report_sent=True)
 
 
+@never_cache
 @sensitive_post_parameters()
 def register(request, process):
     if request.method != "POST":
@@ -170,6 +178,7 @@ def open_data(request, process, file_format):
     return json_response(rows_as_records(open_data_rows(process)), filename)
 
 
+@never_cache
 @sensitive_post_parameters()
 def my_data(request, token):
     """The contributor's own page, reached through the link in each email: see, withdraw, erase, download."""
@@ -192,6 +201,7 @@ def my_data(request, token):
     return TemplateResponse(request, "participation/my_data.html", context)
 
 
+@never_cache
 def my_data_download(request, token):
     try:
         key = key_from_rights_token(token)
@@ -200,6 +210,7 @@ def my_data_download(request, token):
     return json_response(stored_data_of(key), "mes-donnees")
 
 
+@never_cache
 def confirm(request, token):
     if request.method != "POST":
         # Mail scanners open links: confirming takes a click on the page, not the visit.
@@ -213,6 +224,7 @@ def confirm(request, token):
     )
 
 
+@never_cache
 @sensitive_post_parameters()
 def appeal(request, token):
     try:

@@ -1,6 +1,7 @@
 """Questionnaires of a process, built with Wagtail's form builder; answers are Wagtail's form submissions."""
 
 from django.db import models
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, InlinePanel
@@ -52,9 +53,11 @@ class QuestionnairePage(CommunePageMixin, AbstractForm):
         verbose_name_plural = _("questionnaires")
 
     def serve(self, request, *args, **kwargs):
-        if request.method == "POST":
-            from ..views import refuse_questionnaire_answer
+        if request.method != "POST":
+            return super().serve(request, *args, **kwargs)
+        from ..views import refuse_questionnaire_answer
 
-            if refusal := refuse_questionnaire_answer(request, self):
-                return refusal
-        return super().serve(request, *args, **kwargs)
+        response = refuse_questionnaire_answer(request, self) or super().serve(request, *args, **kwargs)
+        # An answer sent back (with what the citizen typed) or its thanks: neither a browser nor a cache keeps it.
+        add_never_cache_headers(response)
+        return response

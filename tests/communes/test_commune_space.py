@@ -40,7 +40,8 @@ def test_commune_space_renders_in_french_with_the_commune_colour(client, commune
     html = response.content.decode()
     assert '<html lang="fr">' in html
     assert "<h1>Essey-lès-Nancy</h1>" in html
-    assert "--accent: #8A1538" in html
+    assert 'data-commune="essey-les-nancy"' in html
+    assert "--accent: #8A1538" in client.get(reverse("commune_colours")).content.decode()
     assert "Métropole de Test" in html, "the Métropole's common header and footer wear every commune space"
 
 

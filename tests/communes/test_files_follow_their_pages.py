@@ -173,6 +173,19 @@ def test_public_files_may_be_cached_and_others_may_not(client, commune_space, fi
     assert private.status_code == 200 and "no-store" in private["Cache-Control"]
 
 
+def test_an_uploaded_file_opened_on_its_own_runs_nothing(client, commune_space, essey_editor):
+    """An SVG or an HTML file under MEDIA_URL would otherwise run its scripts on the site's origin."""
+    image = get_image_model().objects.create(
+        title="Plan", file=get_test_image_file(), collection=commune_space.commune.collection
+    )
+    client.force_login(essey_editor)
+
+    response = client.get(image.file.url)
+
+    assert response.status_code == 200
+    assert response["Content-Security-Policy"] == "default-src 'none'"
+
+
 def test_anything_else_under_the_media_address_is_not_found(client, commune_space):
     assert client.get("/media/original_images/../../config/settings.py").status_code == 404
     assert client.get("/media/nothing-here.png").status_code == 404

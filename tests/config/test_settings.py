@@ -24,6 +24,8 @@ print(json.dumps({
     "session_cookie_secure": settings.SESSION_COOKIE_SECURE,
     "search_config": settings.WAGTAILSEARCH_BACKENDS["default"].get("SEARCH_CONFIG"),
     "search": settings.WAGTAILSEARCH_BACKENDS["default"],
+    "frame_src": settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]["frame-src"],
+    "embed_endpoints": [p["endpoint"] for p in settings.WAGTAILEMBEDS_FINDERS[0]["providers"]],
 }))
 """
 
@@ -38,6 +40,7 @@ CONFIG_VARIABLES = (
     "SERVE_MEDIA",
     "SEARCH_URL",
     "SEARCH_BACKEND",
+    "PEERTUBE_HOSTS",
 )
 
 

@@ -1,0 +1,131 @@
+"""Personal pages are never stored (`Cache-Control: no-store, private`); public pages stay cacheable.
+
+Personal: every page of the participation app's signed links (enumerated from the resolver: a new one that forgets
+`never_cache` fails here), every answer to a citizen's form (it shows what they typed), the sign-in page, what a
+signed-in person is served, the admin. Public: what an anonymous visitor reads, which sends no Cache-Control and
+varies on the cookie where it holds a form.
+"""
+
+import pytest
+from django.urls import get_resolver, reverse
+from wagtail.contrib.forms.models import FormSubmission
+
+from participation.demo import add_questionnaire
+from participation.models import ContributionStatus, ProcessPage, QuestionnairePage
+from participation.services.links import appeal_url, confirmation_url
+from participation.services.personal_data import rights_url
+from tests.conftest import commune_group
+from tests.participation.conftest import add_contribution, make_process
+
+# Routes of a process page that anyone may keep: the page itself, the open data of a closed process.
+PUBLIC_PROCESS_ROUTES = {"index_route", "open_data"}
+
+
+def never_stored(response):
+    cache_control = response.get("Cache-Control", "")
+    return "no-store" in cache_control and "private" in cache_control
+
+
+def token_of(url):
+    return url.rstrip("/").rsplit("/", 1)[-1]
+
+
+@pytest.fixture
+def rejected(process):
+    return add_contribution(process, "Un texte refusé.", status=ContributionStatus.REJECTED, email="refus@example.org")
+
+
+def signed_link_patterns():
+    _prefix, resolver = get_resolver().namespace_dict["participation"]
+    return [pattern for pattern in resolver.url_patterns if pattern.name]
+
+
+def test_every_page_of_a_signed_link_is_never_stored(client, rejected):
+    tokens = {
+        "confirmation": token_of(confirmation_url(rejected)),
+        "appeal": token_of(appeal_url(rejected)),
+        "data rights": token_of(rights_url(rejected.email)),
+        "tampered": "un-lien-modifie",
+    }
+    patterns = signed_link_patterns()
+    assert {"confirm", "appeal", "my_data", "my_data_download"} <= {pattern.name for pattern in patterns}
+
+    for pattern in patterns:
+        answered = []
+        for kind, token in tokens.items():
+            url = reverse(f"participation:{pattern.name}", kwargs={"token": token})
+            for method in (client.get, client.post):
+                response = method(url)
+                if response.status_code == 404:
+                    continue  # Django's page, which shows nothing of anyone
+                answered.append(response.status_code)
+                assert never_stored(response), f"{method.__name__.upper()} {pattern.name} with a {kind} link"
+        assert 200 in answered, f"{pattern.name} never answered a link it accepts"
+
+
+def test_every_answer_to_a_citizens_form_on_a_process_is_never_stored(client, process):
+    contribution = add_contribution(process, "Un texte publié.")
+    values = {"contribution_id": contribution.pk, "file_format": "csv"}
+    routes = [
+        pattern
+        for pattern in ProcessPage.get_subpage_urls()
+        if pattern.name and pattern.name not in PUBLIC_PROCESS_ROUTES
+    ]
+    assert {"contribute", "report", "register"} <= {pattern.name for pattern in routes}
+
+    for pattern in routes:
+        kwargs = {name: values[name] for name in pattern.pattern.converters}
+        url = process.url + process.reverse_subpage(pattern.name, kwargs=kwargs)
+        response = client.post(url, {"email": "camille.secret@example.org", "pseudonym": "Camille"})
+        assert response.status_code in (200, 400), pattern.name
+        assert never_stored(response), pattern.name
+
+
+def test_a_questionnaire_answer_is_never_stored_and_the_form_stays_cacheable(client, process):
+    email_question = {"label": "Votre courriel", "field_type": "email", "required": True}
+    add_questionnaire(process, {"title": "Avis", "fields": [email_question]})
+    questionnaire = QuestionnairePage.objects.child_of(process).get()
+    questionnaire.save_revision().publish()
+
+    form = client.get(questionnaire.url)
+    invalid = client.post(questionnaire.url, {"votre_courriel": "pas-une-adresse"})
+    answered = client.post(questionnaire.url, {"votre_courriel": "camille.secret@example.org"})
+
+    assert form.status_code == 200 and not form.has_header("Cache-Control")
+    assert "pas-une-adresse" in invalid.content.decode() and never_stored(invalid)
+    assert FormSubmission.objects.filter(page=questionnaire).exists() and never_stored(answered)
+
+
+def test_the_sign_in_page_is_never_stored(client, db):
+    assert never_stored(client.get(reverse("connexion")))
+
+
+def test_what_a_signed_in_agent_reads_is_never_stored(client, commune_space, legal_texts, make_user):
+    from communes.models import CommuneRole
+
+    internal = make_process(commune_space, "Télétravail des agents", audience="agents")
+    client.force_login(make_user("agent-essey", commune_group(commune_space, CommuneRole.AGENTS)))
+
+    for url in (internal.url, "/", commune_space.url):
+        response = client.get(url)
+        assert response.status_code == 200 and never_stored(response), url
+
+
+def test_admin_views_of_the_project_are_never_stored_like_wagtails(admin_client, process):
+    for url in (
+        reverse("wagtailadmin_home"),
+        "/admin/tag-autocomplete/?term=a",
+        f"/admin/choose-page/{process.get_parent().pk}/",
+    ):
+        response = admin_client.get(url)
+        assert response.status_code == 200 and never_stored(response), url
+
+
+def test_public_pages_seen_anonymously_stay_cacheable(client, process):
+    add_contribution(process, "Un texte publié.")
+    for url in ("/", process.get_parent().url, process.url, "/charte/", "/cgu/versions/", "/recherche/?q=cour"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert not response.has_header("Cache-Control"), url
+    # A page with a form holds a CSRF token tied to the visitor's cookie: caches must key on it.
+    assert "Cookie" in client.get(process.url)["Vary"]
