@@ -7,9 +7,13 @@ class CommunesConfig(AppConfig):
     verbose_name = "Communes"
 
     def ready(self):
+        from core.exports import neutralise_wagtail_exports
+
         from . import checks, signals  # noqa: F401
         from .admin.tags import scope_popular_tags
         from .policies import register_policies
 
         register_policies()
         scope_popular_tags()
+        # Wagtail's spreadsheet exports (form submissions, reports) write cells as every export does.
+        neutralise_wagtail_exports()

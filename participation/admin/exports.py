@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from wagtail.admin import messages
 from wagtail.admin.menu import MenuItem
-from wagtail.log_actions import log
 
 from communes.models import CommuneSpacePage
 from core.exports import csv_response, json_response, xlsx_response
@@ -25,6 +24,7 @@ from ..permissions import moderated_commune_ids
 from ..services.personal_data import (
     anonymised_rows,
     erase_personal_data,
+    log_data_communicated,
     log_export,
     personal_rows,
     questionnaire_rows,
@@ -90,14 +90,21 @@ def export_anonymised(request, pk, file_format):
     return _export(process, file_format, anonymised_rows, questionnaire_rows)
 
 
-class PersonalExportForm(forms.Form):
-    file_format = forms.ChoiceField(label=gettext_lazy("Format"), choices=[("xlsx", "XLSX"), ("csv", "CSV")])
+class ExportReasonForm(forms.Form):
+    """The reason asked before any personal data leaves the platform; it goes to the audit log."""
+
     reason = forms.CharField(
         label=gettext_lazy("Motif de l'export avec données personnelles"),
         min_length=10,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=gettext_lazy("Enregistré dans le journal avec votre nom, la date et la démarche."),
+        help_text=gettext_lazy("Enregistré dans le journal avec votre nom, la date et ce qui a été exporté."),
     )
+
+
+class PersonalExportForm(ExportReasonForm):
+    file_format = forms.ChoiceField(label=gettext_lazy("Format"), choices=[("xlsx", "XLSX"), ("csv", "CSV")])
+
+    field_order = ["file_format", "reason"]
 
 
 @sensitive_post_parameters()
@@ -137,6 +144,21 @@ class DataRightsForm(forms.Form):
     keep_text = forms.BooleanField(
         label=gettext_lazy("Laisser le texte des contributions publiées, sans pseudonyme"), required=False
     )
+    reason = forms.CharField(
+        label=gettext_lazy("Référence de la demande"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy(
+            "Pour une communication : date et forme de la demande reçue (par exemple « courrier du 3 mars »). "
+            "Enregistrée dans le journal avec votre nom."
+        ),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("action") == "download" and len(cleaned.get("reason", "").strip()) < 10:
+            self.add_error("reason", _("Indiquez la demande reçue (au moins 10 caractères) : elle est journalisée."))
+        return cleaned
 
 
 @sensitive_post_parameters()
@@ -148,7 +170,7 @@ def data_rights_request(request):
     if request.method == "POST" and form.is_valid():
         key = contributor_key(form.cleaned_data["email"])
         if form.cleaned_data["action"] == "download":
-            log(request.user, "participation.personal_data_communicated", user=request.user)
+            log_data_communicated(key, request.user, reason=form.cleaned_data["reason"])
             return json_response(stored_data_of(key), "donnees-contributeur")
         count = erase_personal_data(key, keep_published_text=form.cleaned_data["keep_text"], user=request.user)
         messages.success(request, _("%(count)s contribution(s) anonymisée(s).") % {"count": count})

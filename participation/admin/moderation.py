@@ -343,6 +343,7 @@ LOG_ACTIONS = [
     ("participation.personal_data_communicated", gettext_lazy("Données d'un contributeur communiquées à sa demande")),
     ("participation.export_anonymised", gettext_lazy("Export anonymisé des contributions")),
     ("participation.export_personal_data", gettext_lazy("Export des contributions avec données personnelles")),
+    ("participation.export_questionnaire_answers", gettext_lazy("Export des réponses brutes à un questionnaire")),
 ]
 
 

@@ -52,6 +52,12 @@ class QuestionnairePage(CommunePageMixin, AbstractForm):
         verbose_name = _("questionnaire")
         verbose_name_plural = _("questionnaires")
 
+    def get_submissions_list_view_class(self):
+        # Wagtail's export of the raw answers asks a reason and is logged (Art. 6-7).
+        from ..admin.submissions import QuestionnaireSubmissionsListView
+
+        return QuestionnaireSubmissionsListView
+
     def serve(self, request, *args, **kwargs):
         if request.method != "POST":
             return super().serve(request, *args, **kwargs)

@@ -34,17 +34,76 @@ from . import Refused
 RIGHTS_SALT = "participation.contributor.rights"
 ERASED_PSEUDONYM = "Anonyme"
 
-EMAIL_PATTERN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-URL_PATTERN = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
-# French numbers (06 12 34 56 78, 06.12.34.56.78, +33 6 12 34 56 78) and other long digit runs.
-PHONE_PATTERN = re.compile(r"(?:\+\d{1,3}[\s.-]?)?(?:\(0\)[\s.-]?)?\d(?:[\s.-]?\d){7,13}")
+# An "at" or a "dot" as people write them to dodge robots: "@" with spaces, [at], (at), {at}, " at ", " arobase ",
+# [dot], (point), " dot ", " point ".
+_AT = r"(?:\s*@\s*|\s*[\[({<]\s*(?:at|arobase|chez|@)\s*[\])}>]\s*|\s+(?:at|arobase|chez)\s+)"
+_DOT = r"(?:\.|\s*[\[({<]\s*(?:dot|point|\.)\s*[\])}>]\s*|\s+(?:dot|point)\s+)"
+EMAIL_PATTERN = re.compile(
+    rf"[\w.+-]+{_AT}[\w-]+(?:{_DOT}[\w-]+)*{_DOT}[a-z]{{2,24}}\b",
+    re.IGNORECASE,
+)
+URL_PATTERN = re.compile(r"\b(?:https?://|ftp://|www\.)\S+", re.IGNORECASE)
+# A bare address without "http": a name, a dot, a known top-level domain (a list, so that "etc.Le" or "p.ex"
+# stay), and any path after it.
+TOP_LEVEL_DOMAINS = (
+    "fr|com|org|net|eu|info|io|be|ch|lu|de|es|it|uk|ca|co|me|app|dev|biz|xyz|online|site|bzh|paris|alsace|corsica"
+    "|gouv|re|nc|pf|gp|mq|gf|yt|pm|wf|tf|blog|shop|tv|fm|ly|gl|gg|li|to|ai|social|link|page|website|cloud"
+)
+DOMAIN_PATTERN = re.compile(
+    rf"\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:{TOP_LEVEL_DOMAINS})\b(?:[/?#][^\s]*)?", re.IGNORECASE
+)
+# French numbers (06 12 34 56 78, 06.12.34.56.78, +33 6 12 34 56 78) and other runs of 9 digits or more (a date
+# such as 12.05.2024 is only eight).
+PHONE_PATTERN = re.compile(r"(?:\+\d{1,3}[\s.-]?)?(?:\(0\)[\s.-]?)?\d(?:[\s.-]?\d){8,13}")
+# A name introduced as names are: a signature ("signé", "cordialement"), "je m'appelle", a civility (M., Mme…),
+# followed by one to three capitalised words.
+_NAME_WORD = r"[A-ZÀ-ÖØ-Þ][\wÀ-ÿ'’]*(?:-[A-ZÀ-ÖØ-Þ][\wÀ-ÿ'’]*)?"
+NAME_CUE_PATTERN = re.compile(
+    r"(?P<cue>(?i:\bsign[ée]e?s?|\bcordialement|\bbien à vous|\bamicalement|\bje m'appelle|\bje m’appelle"
+    r"|\bje me nomme|\bmon nom est|\bde la part de)[\s,:.-]+|\b(?:M\.|MM\.|Mme|Mmes|Mlle|Madame|Monsieur"
+    r"|Mademoiselle|Dr|Docteur|Maître|Me)\s+)"
+    rf"(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}})"
+)
+# Words too common to be masked as a name when they are a contributor's pseudonym or part of their address.
+MIN_NAME_LENGTH = 3
 
 
-def mask_personal_data(text):
-    """Mask emails, URLs and phone numbers written inside free text."""
+def _names_pattern(names):
+    """One pattern for the author's own names: each pseudonym, and the name in their email address
+    (jean.dupont@… gives "jean dupont", "dupont jean" and, as parts, "jean" and "dupont")."""
+    words = set()
+    for name in names:
+        name = (name or "").strip()
+        if not name:
+            continue
+        if "@" in name:
+            parts = [part for part in re.split(r"[._+-]+", name.split("@")[0]) if part and not part.isdigit()]
+            if len(parts) >= 2:
+                words.update(part for part in parts if len(part) >= MIN_NAME_LENGTH)
+                words.add(" ".join(parts))
+                words.add(" ".join(reversed(parts)))
+            continue
+        words.add(name)
+        # Its capitalised words too ("Jean Dupont" gives "Dupont"; "12 rue des Lilas" gives only "Lilas").
+        words.update(part for part in re.split(r"[\s._-]+", name) if part[:1].isupper())
+    words = sorted((word for word in words if len(word) >= MIN_NAME_LENGTH), key=len, reverse=True)
+    if not words:
+        return None
+    alternatives = "|".join(r"[\s._-]+".join(map(re.escape, re.split(r"[\s._-]+", word))) for word in words)
+    return re.compile(rf"(?<![\w@])(?:{alternatives})(?![\w@])", re.IGNORECASE)
+
+
+def mask_personal_data(text, names=()):
+    """Mask what would say who wrote a free text: emails (also written "jean [at] example [dot] org"), links and
+    bare addresses (example.org/page), phone numbers, names introduced as names ("signé Jean Dupont", "Mme
+    Martin"), and `names`: the author's own pseudonym, name or email address, wherever they appear."""
     text = EMAIL_PATTERN.sub(_("[courriel masqué]"), text or "")
     text = URL_PATTERN.sub(_("[lien masqué]"), text)
-    return PHONE_PATTERN.sub(_("[téléphone masqué]"), text)
+    text = DOMAIN_PATTERN.sub(_("[lien masqué]"), text)
+    text = PHONE_PATTERN.sub(_("[téléphone masqué]"), text)
+    if own_names := _names_pattern(names):
+        text = own_names.sub(_("[nom masqué]"), text)
+    return NAME_CUE_PATTERN.sub(lambda match: match.group("cue") + _("[nom masqué]"), text)
 
 
 # --- Exports for the analysis phase ------------------------------------------------------------
@@ -79,7 +138,7 @@ def anonymised_rows(process):
             timezone.localtime(contribution.created_at).date().isoformat(),
             contribution.get_status_display(),
             contribution.theme.name if contribution.theme else "",
-            mask_personal_data(contribution.text),
+            mask_personal_data(contribution.text, names=(contribution.pseudonym, contribution.email)),
         ]
 
 
@@ -100,7 +159,9 @@ def personal_rows(process):
 def questionnaire_rows(questionnaire, *, with_personal_data=False):
     """Answers to one questionnaire; personal questions left out and free text masked, unless personal data
     was asked for."""
-    fields = [field for field in questionnaire.get_form_fields() if with_personal_data or not field.is_personal]
+    every_field = questionnaire.get_form_fields()
+    fields = [field for field in every_field if with_personal_data or not field.is_personal]
+    personal_names = [field.clean_name for field in every_field if field.is_personal]
     yield [_("réponse"), _("date"), *[field.label for field in fields]]
     submissions = FormSubmission.objects.filter(page=questionnaire).order_by("submit_time")
     for number, submission in enumerate(submissions.iterator(chunk_size=500), start=1):
@@ -109,7 +170,9 @@ def questionnaire_rows(questionnaire, *, with_personal_data=False):
             ", ".join(v) if isinstance(v, list) else str(v or "") for v in (data.get(f.clean_name) for f in fields)
         ]
         if not with_personal_data:
-            values = [mask_personal_data(value) for value in values]
+            # The answers to personal questions (a name, an address) are masked where the other answers repeat them.
+            names = [str(data.get(name) or "") for name in personal_names]
+            values = [mask_personal_data(value, names=names) for value in values]
         yield [str(number), timezone.localtime(submission.submit_time).date().isoformat(), *values]
 
 
@@ -118,11 +181,56 @@ def questionnaires_of(process):
 
 
 def log_export(process, user, *, file_format, with_personal_data, reason=""):
-    data = {"format": file_format, "contributions": exported_contributions(process).count()}
+    """Who exported which process, when, in which format; with personal data, also why and about whom: the ids
+    of the contributions and answers that left (never their authors' addresses)."""
+    contribution_ids = list(exported_contributions(process).values_list("pk", flat=True))
+    data = {"format": file_format, "contributions": len(contribution_ids)}
     if with_personal_data:
-        data["reason"] = reason
+        submissions = FormSubmission.objects.filter(page__in=questionnaires_of(process))
+        data.update(
+            reason=reason,
+            contribution_ids=contribution_ids,
+            contributors=exported_contributions(process).exclude(contributor_key="").values("contributor_key")
+            .distinct()
+            .count(),
+            answer_ids=list(submissions.order_by("pk").values_list("pk", flat=True)),
+        )
     action = "participation.export_personal_data" if with_personal_data else "participation.export_anonymised"
     log(process, action, user=user, data=data)
+
+
+def log_questionnaire_export(questionnaire, user, *, file_format, reason, submissions):
+    """Raw answers to a questionnaire (Wagtail's own export) left with a reason: which answers, and which
+    questions ask who the person is."""
+    answer_ids = sorted(submissions.values_list("pk", flat=True))
+    log(
+        questionnaire,
+        "participation.export_questionnaire_answers",
+        user=user,
+        data={
+            "format": file_format,
+            "reason": reason,
+            "answers": len(answer_ids),
+            "answer_ids": answer_ids,
+            "personal_questions": [field.label for field in questionnaire.get_form_fields() if field.is_personal],
+        },
+    )
+
+
+def log_data_communicated(key, user, *, reason):
+    """A contributor's data handed over by staff on a request received by post or email: whose (the keyed hash
+    of the address, as their personal link carries it, never the address), what, and why."""
+    log(
+        user,
+        "participation.personal_data_communicated",
+        user=user,
+        data={
+            "reason": reason,
+            "contributor_key": key,
+            "contribution_ids": list(contributions_of(key).order_by("pk").values_list("pk", flat=True)),
+            "registrations": EventRegistration.objects.filter(contributor_key=key).count() if key else 0,
+        },
+    )
 
 
 # --- Open data ------------------------------------------------------------------------------------
@@ -137,7 +245,7 @@ def open_data_rows(process):
             number,
             timezone.localtime(contribution.published_at).date().isoformat(),
             contribution.theme.name if contribution.theme else "",
-            mask_personal_data(contribution.text),
+            mask_personal_data(contribution.text, names=(contribution.pseudonym, contribution.email)),
         ]
 
 
