@@ -8,8 +8,8 @@ audit log records who, when, which answers and why. Its cells are neutralised as
 
 from django.http import HttpResponseNotAllowed
 from django.template.response import TemplateResponse
-from django.views.decorators.debug import sensitive_post_parameters
 from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters
 from wagtail.contrib.forms.views import SubmissionsListView
 
 from .exports import ExportReasonForm

@@ -190,7 +190,9 @@ def log_export(process, user, *, file_format, with_personal_data, reason=""):
         data.update(
             reason=reason,
             contribution_ids=contribution_ids,
-            contributors=exported_contributions(process).exclude(contributor_key="").values("contributor_key")
+            contributors=exported_contributions(process)
+            .exclude(contributor_key="")
+            .values("contributor_key")
             .distinct()
             .count(),
             answer_ids=list(submissions.order_by("pk").values_list("pk", flat=True)),

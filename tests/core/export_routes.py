@@ -65,7 +65,9 @@ def _exports(callback):
             return True
         if issubclass(view_class, SpreadsheetExportMixin):
             return bool(callback.view_initkwargs.get("list_export", view_class.list_export))
-        return any(_reaches_a_writer(getattr(view_class, method)) for method in ("get", "post") if hasattr(view_class, method))
+        return any(
+            _reaches_a_writer(getattr(view_class, method)) for method in ("get", "post") if hasattr(view_class, method)
+        )
     return _reaches_a_writer(callback)
 
 

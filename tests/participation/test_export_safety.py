@@ -249,9 +249,7 @@ def audit_entries():
 
 
 @pytest.mark.parametrize("name", PERSONAL)
-def test_personal_data_leaves_only_with_a_reason_and_an_audit_entry_naming_whom(
-    client, hostile, staff_user, name
-):
+def test_personal_data_leaves_only_with_a_reason_and_an_audit_entry_naming_whom(client, hostile, staff_user, name):
     client.force_login(staff_user)
 
     for response in without_reason(name, hostile, client):
