@@ -152,18 +152,31 @@ DATABASES = {
 DATABASE_IS_POSTGRESQL = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# CACHE_URL: redis://host:6379/0 for a shared cache between app servers;
-# unset, each process keeps its own in-memory cache.
+# What lives in the cache can be lost at any time (the gate's answer for the day, Wagtail's site roots and
+# renditions, the hourly throttle of moderators' emails): rate limits and reports are counted in the database.
+# CACHE_URL unset: files in CACHE_DIR, shared by every worker of this machine (a private directory: the files are
+# pickles). redis://host:6379/0: one cache for every app server, and a stopped Redis only empties it
+# (core.cache). locmem:// (each process its own memory, for tests) and dummy:// (no cache) on request.
 CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHE_DIR = Path(os.environ.get("CACHE_DIR", BASE_DIR / "var" / "cache"))
 if CACHE_URL.startswith(("redis://", "rediss://")):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.cache.ResilientRedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "participation"),
         }
     }
-elif CACHE_URL in ("", "locmem://"):
+elif CACHE_URL == "":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(CACHE_DIR),
+            # Wagtail keeps one entry per image rendition: more room than Django's 300.
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
+elif CACHE_URL == "locmem://":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 elif CACHE_URL == "dummy://":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
@@ -415,7 +428,7 @@ CONTRIBUTION_CONFIRMATION_HOURS = env_int("CONTRIBUTION_CONFIRMATION_HOURS", 48)
 APPEAL_LINK_DAYS = env_int("APPEAL_LINK_DAYS", 30)
 # Distinct reports after which a published contribution is hidden until a moderator decides.
 REPORT_THRESHOLD = env_int("REPORT_THRESHOLD", 3)
-# (requests, seconds) per client, counted in the cache: shared by all app servers with Redis.
+# (requests, seconds) per client, counted in the database: every worker of every app server counts together.
 RATE_LIMITS = {
     "contribute": (env_int("RATE_LIMIT_CONTRIBUTIONS", 5), 600),
     "report": (env_int("RATE_LIMIT_REPORTS", 10), 600),
@@ -427,8 +440,6 @@ CONTRIBUTIONS_PER_PAGE = 10
 # its process closes: twelve months covers the analysis, the published report and any appeal (stated in
 # the demo personal-data notice). `manage.py purge_personal_data` applies it, daily.
 PERSONAL_DATA_RETENTION_DAYS = env_int("PERSONAL_DATA_RETENTION_DAYS", 365)
-# Keyed fingerprints of clients (reports, rate limits) are forgotten after this many days.
-REPORT_FINGERPRINT_DAYS = env_int("REPORT_FINGERPRINT_DAYS", 30)
 # The personal link in each email (see, withdraw, erase, download one's data) stays valid this long.
 DATA_RIGHTS_LINK_DAYS = env_int("DATA_RIGHTS_LINK_DAYS", 365)
 # How many reverse proxies (load balancer, TLS terminator) stand before the app servers: the client's

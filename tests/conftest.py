@@ -1,6 +1,7 @@
 import datetime
 import io
 import json
+import socket
 from contextlib import contextmanager
 
 import psycopg
@@ -60,6 +61,14 @@ def pytest_configure(config):
 def empty_cache():
     # Rate limits and notification throttles live in the cache: each test starts afresh.
     cache.clear()
+
+
+@pytest.fixture
+def closed_redis_url():
+    """The URL of a Redis that is not running: its port is held by the test and listened on by nobody."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        yield f"redis://127.0.0.1:{holder.getsockname()[1]}/0"
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,9 @@
 - Passwords are hashed with a fast hasher: PBKDF2's million rounds cost ≈ 0.3 s per user created.
 - The search index is not updated on every save: the tests of the search turn it on (`search_index` fixture).
 - Uploads go to a temporary folder, one per test process, not to the checkout's media/.
+- The cache is each test process's own memory, whatever CACHE_URL the developer exported: tests empty it
+  (`cache.clear()`), which must never reach a shared Redis or another process's files. The tests that start servers
+  give them production's cache (tests/participation/test_limits_across_servers.py).
 """
 
 import tempfile
@@ -16,3 +19,5 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 WAGTAILSEARCH_BACKENDS["default"]["AUTO_UPDATE"] = False
 
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="participation-test-media-"))
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -35,6 +35,7 @@ CONFIG_VARIABLES = (
     "SECRET_KEY",
     "ALLOWED_HOSTS",
     "CACHE_URL",
+    "CACHE_DIR",
     "EMAIL_HOST",
     "HTTPS",
     "SERVE_MEDIA",
@@ -73,7 +74,8 @@ def test_defaults_run_on_a_bare_laptop_in_french():
     assert loaded["language"] == "fr"
     assert loaded["time_zone"] == "Europe/Paris"
     assert loaded["email_backend"] == "django.core.mail.backends.console.EmailBackend"
-    assert loaded["cache"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert loaded["cache"]["BACKEND"] == "django.core.cache.backends.filebased.FileBasedCache"
+    assert loaded["cache"]["LOCATION"] == str(PROJECT_DIR / "var" / "cache")
     assert loaded["static_storage"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
 
 
@@ -99,11 +101,21 @@ def test_environment_configures_database_secret_hosts_cache_and_email():
     assert loaded["debug"] is True
     assert loaded["secret_key"] == "a-secret-from-the-environment"
     assert loaded["allowed_hosts"] == ["jeparticipe.example.fr", "www.jeparticipe.example.fr"]
-    assert loaded["cache"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert loaded["cache"]["BACKEND"] == "core.cache.ResilientRedisCache"
     assert loaded["cache"]["LOCATION"] == "redis://cache.internal:6379/2"
     assert loaded["email_backend"] == "django.core.mail.backends.smtp.EmailBackend"
     assert loaded["email_host"] == "smtp.example.fr"
     assert loaded["session_cookie_secure"] is True
+
+
+def test_without_cache_url_the_workers_of_a_machine_share_a_cache_in_files():
+    """Each gunicorn worker is a process: a cache in its own memory would count and forget alone."""
+    in_files = load_settings(SECRET_KEY="k", CACHE_DIR="/var/cache/participation")
+    on_request = load_settings(SECRET_KEY="k", CACHE_URL="locmem://")
+
+    assert in_files["cache"]["BACKEND"] == "django.core.cache.backends.filebased.FileBasedCache"
+    assert in_files["cache"]["LOCATION"] == "/var/cache/participation"
+    assert on_request["cache"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
 
 
 def test_a_missing_secret_key_stops_start_up_unless_debugging():

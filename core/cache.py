@@ -1,0 +1,88 @@
+"""A Redis cache that a stopped Redis does not turn into errors: the site degrades, it does not fail.
+
+Nothing the platform must not lose lives in the cache (contributions, reports and rate limits are in the
+database), so while Redis cannot be reached the cache answers as Django's DummyCache does: every read misses,
+writes are dropped, `add` succeeds. Pages are then computed afresh; the hourly throttle of moderators' emails
+lets each email through rather than none.
+"""
+
+import logging
+import time
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+from redis.retry import Retry
+
+logger = logging.getLogger(__name__)
+
+
+class ResilientRedisCache(RedisCache):
+    """Django's Redis cache, with short timeouts, answering as an empty cache while Redis is unreachable.
+
+    After a failure the process leaves Redis alone for `pause_seconds`, so that a request with several cache
+    calls does not wait on a dead server for each of them; the next call after the pause tries again.
+    """
+
+    pause_seconds = 5
+    default_options = {
+        # A Redis on the local network answers in a millisecond; waiting longer only holds the request.
+        "socket_connect_timeout": 0.5,
+        "socket_timeout": 0.5,
+        # One retry at once, not redis-py's ten with back-off (a fifth of a second for each call).
+        "retry": Retry(NoBackoff(), 1),
+    }
+
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._options = {**self.default_options, **self._options}
+        self._paused_until = 0.0
+
+    def _or_else(self, fallback, call, *args):
+        if time.monotonic() < self._paused_until:
+            return fallback
+        try:
+            return call(*args)
+        except RedisError as error:
+            self._paused_until = time.monotonic() + self.pause_seconds
+            logger.warning(
+                "Redis cache unreachable (%s): answering as an empty cache for %ss.", error, self.pause_seconds
+            )
+            return fallback
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._or_else(True, super().add, key, value, timeout, version)
+
+    def get(self, key, default=None, version=None):
+        return self._or_else(default, super().get, key, default, version)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._or_else(None, super().set, key, value, timeout, version)
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._or_else(False, super().touch, key, timeout, version)
+
+    def delete(self, key, version=None):
+        return self._or_else(False, super().delete, key, version)
+
+    def get_many(self, keys, version=None):
+        return self._or_else({}, super().get_many, keys, version)
+
+    def has_key(self, key, version=None):
+        return self._or_else(False, super().has_key, key, version)
+
+    def incr(self, key, delta=1, version=None):
+        value = self._or_else(None, super().incr, key, delta, version)
+        if value is None:
+            raise ValueError(f"Key '{key}' not found: the Redis cache is unreachable.")
+        return value
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._or_else([], super().set_many, data, timeout, version)
+
+    def delete_many(self, keys, version=None):
+        return self._or_else(None, super().delete_many, keys, version)
+
+    def clear(self):
+        return self._or_else(False, super().clear)
