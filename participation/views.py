@@ -140,7 +140,9 @@ def report(request, process, contribution_id):
         if not form.is_valid():
             raise Refused(form.errors["rule_key"][0])
         check_rate_limit("report", fingerprint(request))
-        report_contribution(contribution, rule_key=form.cleaned_data["rule_key"], reporter_hash=fingerprint(request))
+        report_contribution(
+            contribution, rule_key=form.cleaned_data["rule_key"], client_address=client_address(request)
+        )
     except Refused as refusal:
         return render_process(request, process, status=400, report_refusal=refusal.message)
     return render_process(request, process, report_sent=True)

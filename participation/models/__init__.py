@@ -1,5 +1,6 @@
 """Participatory processes (Wagtail pages) and what citizens bring to them (plain Django models)."""
 
+from .abuse import RateLimitCounter
 from .contributions import (
     CONTRIBUTION_MAX_LENGTH,
     CONTRIBUTION_MIN_LENGTH,
@@ -49,6 +50,7 @@ __all__ = [
     "ProcessState",
     "QuestionnaireField",
     "QuestionnairePage",
+    "RateLimitCounter",
     "Report",
     "Theme",
     "contributor_key",

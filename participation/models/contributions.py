@@ -150,7 +150,9 @@ class Report(models.Model):
 
     contribution = models.ForeignKey(Contribution, on_delete=models.CASCADE, related_name="reports")
     rule_key = models.CharField(_("règle invoquée"), max_length=40)
-    # A salted hash of the client, to count distinct reporters without storing who they are.
+    # participation.services.abuse.reporter_fingerprint: a keyed hash of the client and this contribution, to count
+    # distinct reporters for the contribution's life without storing who they are; forgotten ("purged-…") with the
+    # contribution's personal data. Rows from before it have a hash salted by the day they were made.
     reporter_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True)

@@ -1,16 +1,25 @@
-"""Abuse resistance: rate limits and client fingerprints, counted in the (shared) cache, never an address stored."""
+"""Abuse resistance: rate limits and client fingerprints, counted in the database, never an address stored.
 
-import hashlib
-import hmac
+Both hold across the processes and machines that serve the site: a fingerprint is a keyed hash (the key derived
+from SECRET_KEY, which the database does not hold) with nothing in it that changes by day or by process, and the
+counts are rows that every worker updates.
+"""
+
+import datetime
 import ipaddress
-import secrets
 
 from django.conf import settings
-from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
+from ..models import RateLimitCounter
 from . import Refused
+
+CLIENT_SALT = "participation.abuse.client"
+REPORTER_SALT = "participation.abuse.reporter"
 
 
 def client_network(remote_addr):
@@ -24,35 +33,48 @@ def client_network(remote_addr):
     return str(address)
 
 
-def daily_salt(day=None):
-    """A random salt for the day, kept only in the (shared) cache and forgotten after two days.
+def client_fingerprint(remote_addr):
+    """A keyed hash of the client's network, for rate limits: enough to count, never the address.
 
-    Derived from nothing stored, so even whoever holds SECRET_KEY and the database cannot try every
-    address against an old fingerprint.
+    Headers a client chooses (User-Agent) are left out, so changing them does not make a new client. The counters
+    that hold it are deleted once their window has ended.
     """
-    day = day or timezone.localdate()
-    return cache.get_or_set(f"participation:fingerprint-salt:{day.isoformat()}", secrets.token_hex(32), 2 * 86400)
+    return salted_hmac(CLIENT_SALT, client_network(remote_addr), algorithm="sha256").hexdigest()
 
 
-def client_fingerprint(remote_addr, day=None):
-    """A keyed hash of the client's network, salted with the day: enough to count, never the address.
+def reporter_fingerprint(contribution_id, remote_addr):
+    """A keyed hash of the client and one contribution: a client's report counts once for the contribution's life.
 
-    Headers a client chooses (User-Agent) are left out, so changing them does not make a new client;
-    the salt rotates daily, so fingerprints cannot be linked from one day to the next.
+    The contribution is in the hash, so that one client's reports of different contributions cannot be linked.
     """
-    key = daily_salt(day).encode()
-    return hmac.new(key, client_network(remote_addr).encode(), hashlib.sha256).hexdigest()
+    value = f"{contribution_id}:{client_network(remote_addr)}"
+    return salted_hmac(REPORTER_SALT, value, algorithm="sha256").hexdigest()
 
 
-def check_rate_limit(action, fingerprint):
-    """Refuse once a client has made more than the allowed number of `action` in the window."""
+def check_rate_limit(action, fingerprint, now=None):
+    """Refuse once a client has made more than the allowed number of `action` in the window.
+
+    The window opens at the client's first request and lasts RATE_LIMITS[action] seconds. The count is one row
+    per client and action, updated in place by every app server: the update locks the row until the transaction
+    ends, so concurrent requests each add one and read a count that includes all those before them.
+    """
     limit, window = settings.RATE_LIMITS[action]
-    key = f"ratelimit:{action}:{fingerprint}"
-    cache.add(key, 0, timeout=window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        count = 1
-    if count > limit:
+    now = now or timezone.now()
+    window_ends_at = now + datetime.timedelta(seconds=window)
+    with transaction.atomic():
+        counter, created = RateLimitCounter.objects.get_or_create(
+            action=action, fingerprint=fingerprint, defaults={"count": 1, "window_ends_at": window_ends_at}
+        )
+        if not created:
+            ended = Q(window_ends_at__lte=now)
+            RateLimitCounter.objects.filter(pk=counter.pk).update(
+                count=Case(When(ended, then=Value(1)), default=F("count") + 1),
+                window_ends_at=Case(When(ended, then=Value(window_ends_at)), default=F("window_ends_at")),
+            )
+            counter.refresh_from_db(fields=["count"])
+    if counter.count > limit:
         raise Refused(_("Vous avez fait trop de demandes en peu de temps. Merci de réessayer dans quelques minutes."))
+
+
+def ended_rate_limit_counters(now=None):
+    return RateLimitCounter.objects.filter(window_ends_at__lte=now or timezone.now())

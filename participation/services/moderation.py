@@ -22,6 +22,7 @@ from communes.roles import STAFF_GROUP_NAME
 from ..models import Appeal, AppealOutcome, Contribution, ContributionStatus, Report
 from ..permissions import can_decide_appeal, can_moderate
 from . import Refused
+from .abuse import reporter_fingerprint
 from .emails import public_url, send_to_author
 from .links import appeal_url
 
@@ -195,15 +196,22 @@ def restore(contribution, user):
 
 
 @transaction.atomic
-def report_contribution(contribution, *, rule_key, reporter_hash):
-    """Record one client's report; past the threshold of distinct reports, hide until a moderator decides."""
+def report_contribution(contribution, *, rule_key, client_address):
+    """Record one client's report; past the threshold of distinct reports, hide until a moderator decides.
+
+    A client's report counts once for the contribution's life, whichever server and whatever day it comes on.
+    """
     if contribution.status != ContributionStatus.PUBLISHED:
         raise Refused(_("Cette contribution n'est plus publiée."))
     if rule_key not in dict(current_charter_rules()):
         raise Refused(_("Choisissez la règle de la charte que cette contribution ne respecte pas."))
     try:
         with transaction.atomic():
-            Report.objects.create(contribution=contribution, rule_key=rule_key, reporter_hash=reporter_hash)
+            Report.objects.create(
+                contribution=contribution,
+                rule_key=rule_key,
+                reporter_hash=reporter_fingerprint(contribution.pk, client_address),
+            )
     except IntegrityError:
         raise Refused(
             _("Vous avez déjà signalé cette contribution. Merci, les modérateurs en sont informés.")

@@ -11,7 +11,8 @@ import secrets
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import CharField, Max, Q, Value
+from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,6 +31,7 @@ from ..models import (
     contributor_key,
 )
 from . import Refused
+from .abuse import ended_rate_limit_counters
 
 RIGHTS_SALT = "participation.contributor.rights"
 ERASED_PSEUDONYM = "Anonyme"
@@ -406,10 +408,14 @@ def expired_unconfirmed(now=None):
     return Contribution.objects.filter(status=ContributionStatus.AWAITING_CONFIRMATION, created_at__lt=expiry)
 
 
-def stale_report_fingerprints(now=None):
-    now = now or timezone.now()
-    cutoff = now - datetime.timedelta(days=settings.REPORT_FINGERPRINT_DAYS)
-    return Report.objects.filter(created_at__lt=cutoff).exclude(reporter_hash__startswith="purged-")
+def stale_report_fingerprints(today=None):
+    """Reporters' fingerprints are kept as long as the contribution's personal data, then forgotten with it.
+
+    Until then a client's report counts once for the contribution's life (participation.services.abuse).
+    """
+    return Report.objects.filter(contribution__process__in=processes_past_retention(today)).exclude(
+        reporter_hash__startswith="purged-"
+    )
 
 
 def registrations_past_retention(today=None):
@@ -420,10 +426,12 @@ def registrations_past_retention(today=None):
 
 @transaction.atomic
 def purge_personal_data(*, dry_run=False, today=None, now=None):
-    """Anonymise what is past retention, delete expired unconfirmed contributions, forget old fingerprints."""
+    """Anonymise what is past retention (reporters' fingerprints included), delete expired unconfirmed
+    contributions, and the rate-limit counters whose window has ended."""
     anonymise = past_retention(today)
     unconfirmed = expired_unconfirmed(now)
-    fingerprints = stale_report_fingerprints(now)
+    fingerprints = stale_report_fingerprints(today)
+    counters = ended_rate_limit_counters(now)
     registrations = registrations_past_retention(today)
     personal_answers = personal_answers_past_retention(today)
     counts = {
@@ -432,6 +440,7 @@ def purge_personal_data(*, dry_run=False, today=None, now=None):
         "unconfirmed_deleted": unconfirmed.count(),
         "report_fingerprints_forgotten": fingerprints.count(),
         "registrations_deleted": registrations.count(),
+        "rate_limit_counters_deleted": counters.count(),
     }
     if dry_run:
         return counts
@@ -442,9 +451,8 @@ def purge_personal_data(*, dry_run=False, today=None, now=None):
         submission.save(update_fields=["form_data"])
     unconfirmed.delete()
     registrations.delete()
-    for report in fingerprints:
-        report.reporter_hash = f"purged-{report.pk}"
-        report.save(update_fields=["reporter_hash"])
+    counters.delete()
+    fingerprints.update(reporter_hash=Concat(Value("purged-"), Cast("pk", CharField())))
     return counts
 
 

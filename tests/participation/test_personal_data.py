@@ -262,8 +262,10 @@ def test_purge_anonymises_exactly_what_is_past_retention(commune_space, legal_te
         recent, "Jamais confirmée.", status=ContributionStatus.AWAITING_CONFIRMATION, email="x@example.org"
     )
     Contribution.objects.filter(pk=unconfirmed.pk).update(created_at=datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC))
+    # Reporters' fingerprints follow the contribution's personal data, however old the report.
+    forgotten = Report.objects.create(contribution=expired, rule_key="respect", reporter_hash="empreinte")
     report = Report.objects.create(contribution=kept, rule_key="respect", reporter_hash="empreinte")
-    Report.objects.filter(pk=report.pk).update(created_at=datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC))
+    Report.objects.update(created_at=datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC))
 
     call_command("purge_personal_data", "--dry-run")
     assert "Would change: 1 contribution(s) anonymised, 1 unconfirmed" in capsys.readouterr().out
@@ -276,7 +278,8 @@ def test_purge_anonymises_exactly_what_is_past_retention(commune_space, legal_te
     assert expired.text == "Une idée ancienne.", "published text stays, without its author"
     assert kept.email == MARK_EMAIL
     assert not Contribution.objects.filter(pk=unconfirmed.pk).exists()
-    assert Report.objects.get(pk=report.pk).reporter_hash.startswith("purged-")
+    assert Report.objects.get(pk=forgotten.pk).reporter_hash == f"purged-{forgotten.pk}"
+    assert Report.objects.get(pk=report.pk).reporter_hash == "empreinte", "kept while the contribution's data is"
 
     call_command("purge_personal_data")
     assert "Changed: 0 contribution(s) anonymised, 0 unconfirmed" in capsys.readouterr().out.splitlines()[-1]
@@ -344,12 +347,17 @@ def test_meeting_registrations_are_deleted_after_retention(commune_space, legal_
     assert list(EventRegistration.objects.values_list("name", flat=True)) == ["Nouveau"]
 
 
-def test_fingerprints_change_with_the_day_and_hold_no_address():
-    from participation.services.abuse import client_fingerprint
+def test_fingerprints_hold_no_address_no_day_and_no_link_between_contributions(monkeypatch):
+    from django.utils import timezone
 
-    today = client_fingerprint("192.0.2.10", day=datetime.date(2026, 11, 26))
-    same_day = client_fingerprint("192.0.2.10", day=datetime.date(2026, 11, 26))
-    next_day = client_fingerprint("192.0.2.10", day=datetime.date(2026, 11, 27))
+    from participation.services.abuse import client_fingerprint, reporter_fingerprint
 
-    assert today == same_day != next_day
-    assert "192.0.2.10" not in today
+    today = reporter_fingerprint(7, "192.0.2.10"), client_fingerprint("192.0.2.10")
+    later = timezone.now() + datetime.timedelta(days=400)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    monkeypatch.setattr(timezone, "localdate", lambda value=None, tz=None: later.date())
+
+    assert (reporter_fingerprint(7, "192.0.2.10"), client_fingerprint("192.0.2.10")) == today
+    assert reporter_fingerprint(8, "192.0.2.10") != today[0], "one client's reports of two contributions"
+    assert reporter_fingerprint(7, "2001:db8::1") == reporter_fingerprint(7, "2001:db8::2:3"), "one IPv6 /64"
+    assert not any("192.0.2.10" in fingerprint for fingerprint in today)

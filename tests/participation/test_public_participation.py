@@ -212,6 +212,48 @@ def test_reports_past_the_threshold_hide_the_contribution_until_a_moderator_deci
     assert not Report.objects.filter(reporter_hash__contains="192.0.2").exists(), "no address stored"
 
 
+def test_a_client_reporting_again_on_another_day_counts_once(client, process, settings, monkeypatch):
+    from django.utils import timezone
+
+    settings.REPORT_THRESHOLD = 2
+    contribution = make_contribution(process, ContributionStatus.PUBLISHED, "Une idée signalée deux jours de suite.")
+    url = process.url + f"contributions/{contribution.pk}/signaler/"
+    first = client.post(url, {"rule_key": "respect"}, REMOTE_ADDR="192.0.2.1")
+
+    tomorrow = timezone.now() + datetime.timedelta(days=1)
+    monkeypatch.setattr(timezone, "now", lambda: tomorrow)
+    monkeypatch.setattr(timezone, "localdate", lambda value=None, tz=None: tomorrow.date())
+    next_day = client.post(url, {"rule_key": "publicite"}, REMOTE_ADDR="192.0.2.1")
+
+    assert first.status_code == 200
+    assert next_day.status_code == 400 and "déjà signalé" in next_day.content.decode()
+    assert Report.objects.filter(contribution=contribution).count() == 1
+    contribution.refresh_from_db()
+    assert contribution.status == ContributionStatus.PUBLISHED
+
+
+def test_a_rate_limit_window_ends_and_its_counter_is_purged(client, process, settings, monkeypatch):
+    from django.utils import timezone
+
+    from participation.models import RateLimitCounter
+    from participation.services.personal_data import purge_personal_data
+
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "contribute": (1, 600)}
+    first = submit(client, process, text="Une première idée pour la cour.")
+    refused = submit(client, process, text="Une deuxième idée pour la cour.")
+    later = timezone.now() + datetime.timedelta(seconds=601)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    window_ended = submit(client, process, text="Une troisième idée pour la cour.")
+
+    assert [first.status_code, refused.status_code, window_ended.status_code] == [200, 400, 200]
+    counter = RateLimitCounter.objects.get()
+    assert (counter.action, counter.count) == ("contribute", 1)
+    assert "127.0.0.1" not in counter.fingerprint
+    monkeypatch.setattr(timezone, "now", lambda: later + datetime.timedelta(seconds=601))
+    assert purge_personal_data()["rate_limit_counters_deleted"] == 1
+    assert not RateLimitCounter.objects.exists()
+
+
 def test_a_report_must_cite_a_rule_of_the_charter(client, process):
     contribution = make_contribution(process, ContributionStatus.PUBLISHED, "Une idée parfaitement correcte.")
 
