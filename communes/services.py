@@ -10,7 +10,6 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +17,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 from wagtail.models import Page, Revision
+
+from core.emails import queue_email
 
 from .gate import active_commune_ids, is_commune_active
 from .models import Commune, CommuneSpacePage, ConventionTextNotification
@@ -218,12 +219,11 @@ def notify_new_text_version(version, day=None):
         if not created:
             continue
         if recipients:
-            send_mail(
-                subject=_("Modification du règlement de la plateforme de participation : version %(number)s")
+            queue_email(
+                _("Modification du règlement de la plateforme de participation : version %(number)s")
                 % {"number": version.number},
-                message=_notification_email_body(version, commune),
-                from_email=None,
-                recipient_list=recipients,
+                _notification_email_body(version, commune),
+                recipients,
             )
         log(notification, "communes.convention_text_notified", data={"version": version.number})
         sent.append(notification)

@@ -95,6 +95,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django.contrib.sitemaps",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -225,6 +227,19 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "participation@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Seconds to wait for the SMTP server: only the email worker talks to it (`core.emails`).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+
+# --- Tasks ----------------------------------------------------------------------
+
+TASKS = {
+    # Wagtail's own tasks (reference index, image focal points, deleting replaced files) run in the request that
+    # causes them, as before: which page uses which file decides at once who may see it.
+    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+    # Emails (`core.emails.queue_email`): a row written in the transaction that causes them, sent by
+    # `manage.py db_worker --backend emails`, retried for about a day when the SMTP server fails.
+    "emails": {"BACKEND": "django_tasks_db.DatabaseBackend"},
+}
 
 # --- Security -----------------------------------------------------------------
 

@@ -1,8 +1,9 @@
 """Emails to contributors: each ends with their personal link to their data (right of access, erasure)."""
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.utils.translation import gettext as _
+
+from core.emails import queue_email
 
 from .personal_data import rights_url
 
@@ -20,4 +21,4 @@ def send_to_author(contribution, subject, paragraphs):
         "Vos données : consulter, retirer ou effacer vos contributions, télécharger ce qui est enregistré : %(url)s"
     ) % {"url": rights_url(contribution.email)}
     body = "\n\n".join([_("Bonjour %(name)s,") % {"name": contribution.pseudonym}, *paragraphs, footer])
-    send_mail(subject, body, None, [contribution.email])
+    queue_email(subject, body, [contribution.email])

@@ -7,7 +7,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +17,7 @@ from charter.services import current_charter_rules
 from communes.gate import commune_space_of, is_commune_active
 from communes.models import CommuneRole
 from communes.roles import STAFF_GROUP_NAME
+from core.emails import queue_email
 
 from ..models import Appeal, AppealOutcome, Contribution, ContributionStatus, Report
 from ..permissions import can_decide_appeal, can_moderate
@@ -43,7 +43,7 @@ def notify_moderators(process):
     if not recipients:
         return False
     waiting = Contribution.objects.filter(process=process, status=ContributionStatus.AWAITING_MODERATION).count()
-    send_mail(
+    queue_email(
         _("Des contributions attendent votre modération : %(process)s") % {"process": process.title},
         "\n\n".join(
             [
@@ -52,7 +52,6 @@ def notify_moderators(process):
                 settings.WAGTAILADMIN_BASE_URL + reverse("contributions:index"),
             ]
         ),
-        None,
         recipients,
     )
     return True
@@ -265,7 +264,7 @@ def _notify_appeal_reviewers(appeal):
         )
     recipients = sorted(reviewers.values_list("email", flat=True))
     if recipients:
-        send_mail(
+        queue_email(
             _("Une décision de modération est contestée"),
             "\n\n".join(
                 [
@@ -274,7 +273,6 @@ def _notify_appeal_reviewers(appeal):
                     settings.WAGTAILADMIN_BASE_URL + reverse("contributions:inspect", args=[appeal.contribution_id]),
                 ]
             ),
-            None,
             recipients,
         )
 

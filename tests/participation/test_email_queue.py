@@ -1,0 +1,180 @@
+"""Emails never block a citizen's request and an SMTP outage loses none (`core.emails`).
+
+Before: emails were sent inside the request; a slow or unreachable SMTP server slowed or failed the submission,
+and the email was lost. Here the email task backend is the database one, as in production (the rest of the suite
+sends at once), and the worker runs in the test process, one batch at a time.
+"""
+
+import datetime
+import smtplib
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from django.conf import settings as django_settings
+from django.core import mail
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
+
+from charter.services import current_acceptance_terms
+from core.emails import EMAIL_RETRY_DELAYS
+from participation.models import Contribution
+from participation.services.contributions import submit_contribution
+from tests.participation.conftest import contribution_data, submit
+
+SMTP_DOWN = ConnectionRefusedError(111, "Connection refused")
+SEND = "django.core.mail.backends.locmem.EmailBackend.send_messages"
+
+
+@pytest.fixture
+def queued(settings):
+    """The production email backend: tasks stored in the database, sent by `db_worker --backend emails`."""
+    settings.TASKS = {**settings.TASKS, "emails": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def email_tasks(**filters):
+    return DBTaskResult.objects.filter(task_path="core.emails.deliver_email", **filters)
+
+
+def run_worker(at=None):
+    """One pass of the worker over the tasks due at `at` (now by default), as `db_worker --batch` does."""
+    worker = Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="emails",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test-worker",
+        excluded_queue_names=[],
+    )
+    # The worker drops the connection between tasks, which would end the test's transaction.
+    with (
+        mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"),
+        mock.patch("django.utils.timezone.now", return_value=at or timezone.now()),
+    ):
+        worker.run()
+
+
+def test_a_contribution_is_answered_at_once_even_with_the_smtp_server_down(client, process, queued):
+    with mock.patch(SEND, side_effect=SMTP_DOWN) as smtp:
+        response = submit(client, process)
+
+    assert response.status_code == 200 and "Un courriel vient de vous être envoyé" in response.content.decode()
+    smtp.assert_not_called()
+    assert mail.outbox == []
+    assert email_tasks(status=TaskResultStatus.READY).count() == 1
+    run_worker()
+    assert len(mail.outbox) == 1 and "/participation/confirmer/" in mail.outbox[0].body
+
+
+def test_a_meeting_registration_is_answered_without_sending(client, process, queued):
+    process.event_starts_at = timezone.now() + datetime.timedelta(days=10)
+    process.event_capacity = 5
+    process.save_revision().publish()
+
+    response = client.post(
+        process.url + "inscription/", {"name": "Alex", "email": "alex@example.org", "needs": "", "website": ""}
+    )
+
+    assert response.status_code == 200 and mail.outbox == []
+    run_worker()
+    assert mail.outbox[0].to == ["alex@example.org"] and "/inscription/confirmer/" in mail.outbox[0].body
+
+
+@pytest.mark.parametrize(
+    "outage",
+    [SMTP_DOWN, smtplib.SMTPServerDisconnected("Connection unexpectedly closed"), TimeoutError("timed out")],
+    ids=["refused", "disconnected", "timeout"],
+)
+def test_an_smtp_outage_loses_no_email_and_sends_it_once_when_the_server_is_back(client, process, queued, outage):
+    submit(client, process)
+    now = timezone.now()
+
+    with mock.patch(SEND, side_effect=outage):
+        run_worker(now)
+        retry = email_tasks(status=TaskResultStatus.READY).get()
+        run_worker(now + datetime.timedelta(seconds=30))  # not due yet: the server is left alone
+    run_worker(now + datetime.timedelta(seconds=30))
+    outbox_before_due = len(mail.outbox)
+    run_worker(now + datetime.timedelta(minutes=2))
+    run_worker(now + datetime.timedelta(hours=1))
+
+    assert retry.run_after == now + datetime.timedelta(minutes=EMAIL_RETRY_DELAYS[0])
+    assert retry.args_kwargs["kwargs"]["attempt"] == 2
+    assert outbox_before_due == 0
+    assert len(mail.outbox) == 1 and "/participation/confirmer/" in mail.outbox[0].body
+    assert not email_tasks(status=TaskResultStatus.READY).exists()
+    assert not email_tasks(status=TaskResultStatus.FAILED).exists()
+
+
+def test_after_a_day_of_outage_the_email_stays_failed_and_is_logged(client, process, queued):
+    submit(client, process)
+    at = timezone.now()
+
+    with mock.patch(SEND, side_effect=SMTP_DOWN), mock.patch("core.emails.logger.error") as logged:
+        for delay in (0, *EMAIL_RETRY_DELAYS, 24 * 60):
+            at += datetime.timedelta(minutes=delay)
+            run_worker(at)
+
+    attempts = email_tasks().count()
+    assert attempts == len(EMAIL_RETRY_DELAYS) + 1
+    assert sum(EMAIL_RETRY_DELAYS) / 60 > 20  # about a day
+    failed = email_tasks(status=TaskResultStatus.FAILED).get()
+    assert failed.args_kwargs["kwargs"]["attempt"] == attempts
+    assert failed.exception_class_path == "builtins.ConnectionRefusedError"
+    assert not email_tasks(status=TaskResultStatus.READY).exists()
+    logged.assert_called_once()
+    assert "not sent after" in logged.call_args.args[0] and logged.call_args.args[3] == attempts
+    assert mail.outbox == []
+
+
+def test_an_address_refused_for_good_is_not_tried_again(client, process, queued):
+    submit(client, process)
+    refused = smtplib.SMTPRecipientsRefused({"camille.secret@example.org": (550, b"No such user")})
+
+    with mock.patch(SEND, side_effect=refused):
+        run_worker()
+
+    assert email_tasks(status=TaskResultStatus.FAILED).count() == 1
+    assert email_tasks().count() == 1
+
+
+def test_a_rolled_back_submission_queues_nothing(process, queued):
+    terms = current_acceptance_terms()
+    data = contribution_data(process)
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        submit_contribution(
+            process,
+            pseudonym=data["pseudonym"],
+            email=data["email"],
+            text=data["text"],
+            charter_version=terms.charter,
+            terms_version=terms.terms,
+        )
+        assert email_tasks().count() == 1  # queued with the contribution, in its transaction
+        raise RuntimeError("the request failed after the email was queued")
+    run_worker()
+
+    assert not Contribution.objects.exists()
+    assert not email_tasks().exists()
+    assert mail.outbox == []
+
+
+def test_no_app_sends_an_email_but_through_the_queue():
+    """Every email goes through `core.emails.queue_email`: a direct send would block the request again."""
+    root = Path(django_settings.BASE_DIR)
+    senders = ("send_mail(", "send_mass_mail(", "mail_admins(", "mail_managers(", "EmailMessage(", "EmailMultiAlt")
+    offenders = []
+    for app in ("config", "home", "search", "participation", "charter", "communes", "core"):
+        for path in (root / app).rglob("*.py"):
+            if path == root / "core" / "emails.py":
+                continue
+            source = path.read_text()
+            offenders += [f"{path.relative_to(root)}: {word}" for word in senders if word in source]
+
+    assert offenders == []
