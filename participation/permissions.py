@@ -92,7 +92,8 @@ class EventRegistrationPermissionPolicy(ScopedPermissionPolicy):
         under = Q(pk__in=[])
         for space_path in paths:
             under |= Q(process__path__startswith=space_path)
-        return EventRegistration.objects.filter(under)
+        # An unconfirmed registration is nobody's business yet: perhaps not even its address's owner's request.
+        return EventRegistration.objects.confirmed().filter(under)
 
 
 def register_policies():

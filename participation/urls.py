@@ -6,6 +6,8 @@ app_name = "participation"
 urlpatterns = [
     path("confirmer/<str:token>/", views.confirm, name="confirm"),
     path("contester/<str:token>/", views.appeal, name="appeal"),
+    path("inscription/confirmer/<str:token>/", views.confirm_registration_link, name="confirm_registration"),
+    path("inscription/annuler/<str:token>/", views.cancel_registration_link, name="cancel_registration"),
     path("mes-donnees/<str:token>/", views.my_data, name="my_data"),
     path("mes-donnees/<str:token>/telecharger/", views.my_data_download, name="my_data_download"),
 ]

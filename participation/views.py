@@ -19,12 +19,17 @@ from communes.visibility import visible_pages
 from core.exports import csv_response, json_response, rows_as_records
 
 from .forms import AppealForm, ContributionForm, RegistrationForm, ReportForm
-from .models import Contribution, EventRegistration, QuestionnairePage
+from .models import Contribution, QuestionnairePage
 from .services import Refused
 from .services.abuse import check_rate_limit, client_fingerprint
 from .services.contributions import confirm_contribution, refuse_unless_open, submit_contribution
-from .services.events import register_for_event
-from .services.links import contribution_for_appeal
+from .services.events import cancel_registration, confirm_registration, register_for_event, seats_left
+from .services.links import (
+    REGISTRATION_CANCEL_SALT,
+    REGISTRATION_CONFIRM_SALT,
+    contribution_for_appeal,
+    registration_from_token,
+)
 from .services.moderation import file_appeal, report_contribution
 from .services.personal_data import (
     contributions_of,
@@ -62,14 +67,13 @@ def process_context(process, request):
     )
     contributions = Paginator(published, settings.CONTRIBUTIONS_PER_PAGE).get_page(request.GET.get("page"))
     rules = current_charter_rules()
-    registrations = EventRegistration.objects.filter(process=process).count() if process.event_capacity else 0
     return {
         "open_data": open_data_available(process),
         "contributions": contributions,
         "report_form": ReportForm(rules=rules),
         "contribution_form": ContributionForm(process=process, terms=current_acceptance_terms()),
         "registration_form": RegistrationForm(),
-        "places_left": max((process.event_capacity or 0) - registrations, 0),
+        "places_left": seats_left(process),
         "questionnaires": visible_pages(QuestionnairePage.objects.child_of(process), request.user),
     }
 
@@ -224,6 +228,36 @@ def confirm(request, token):
     return TemplateResponse(
         request, "participation/confirmed.html", {"contribution": contribution, "process": contribution.process}
     )
+
+
+REGISTRATION_LINKS = {
+    "confirm": (REGISTRATION_CONFIRM_SALT, confirm_registration),
+    "cancel": (REGISTRATION_CANCEL_SALT, cancel_registration),
+}
+
+
+def registration_link(request, token, action):
+    """Confirm or cancel a meeting registration from the emailed link: a click on the page, not the visit."""
+    salt, perform = REGISTRATION_LINKS[action]
+    try:
+        registration = registration_from_token(token, salt)
+        context = {"action": action, "registration": registration, "process": registration.process}
+        if request.method == "POST":
+            perform(token)
+            context["done"] = True
+    except Refused as refusal:
+        return invalid_link(request, refusal)
+    return TemplateResponse(request, "participation/registration.html", context)
+
+
+@never_cache
+def confirm_registration_link(request, token):
+    return registration_link(request, token, "confirm")
+
+
+@never_cache
+def cancel_registration_link(request, token):
+    return registration_link(request, token, "cancel")
 
 
 @never_cache

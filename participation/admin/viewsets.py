@@ -80,7 +80,8 @@ class EventRegistrationIndexView(ScopedIndexView):
 
 
 class EventRegistrationViewSet(PolicyScopedModelViewSet):
-    """Who registered for a meeting, for the commune organising it (its editors and moderators) and staff."""
+    """Who registered for a meeting (confirmed registrations: the policy's scope), for the commune organising it
+    (its editors and moderators) and staff."""
 
     model = EventRegistration
     name = "registrations"
@@ -91,10 +92,10 @@ class EventRegistrationViewSet(PolicyScopedModelViewSet):
     index_view_class = EventRegistrationIndexView
     inspect_view_enabled = False
     form_fields = []
-    list_display = ["process", "name", "email", "needs", "created_at"]
+    list_display = ["process", "name", "email", "needs", "confirmed_at"]
     search_fields = ["name", "process__title"]
     search_backend_name = None
-    ordering = ["process__title", "created_at"]
+    ordering = ["process__title", "confirmed_at"]
 
     def get_queryset(self, request):
         return EventRegistration.objects.select_related("process")

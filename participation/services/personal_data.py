@@ -408,6 +408,12 @@ def expired_unconfirmed(now=None):
     return Contribution.objects.filter(status=ContributionStatus.AWAITING_CONFIRMATION, created_at__lt=expiry)
 
 
+def expired_unconfirmed_registrations(now=None):
+    now = now or timezone.now()
+    expiry = now - datetime.timedelta(hours=settings.CONTRIBUTION_CONFIRMATION_HOURS)
+    return EventRegistration.objects.filter(confirmed_at__isnull=True, created_at__lt=expiry)
+
+
 def stale_report_fingerprints(today=None):
     """Reporters' fingerprints are kept as long as the contribution's personal data, then forgotten with it.
 
@@ -427,12 +433,13 @@ def registrations_past_retention(today=None):
 @transaction.atomic
 def purge_personal_data(*, dry_run=False, today=None, now=None):
     """Anonymise what is past retention (reporters' fingerprints included), delete expired unconfirmed
-    contributions, and the rate-limit counters whose window has ended."""
+    contributions and meeting registrations, and the rate-limit counters whose window has ended."""
     anonymise = past_retention(today)
     unconfirmed = expired_unconfirmed(now)
     fingerprints = stale_report_fingerprints(today)
     counters = ended_rate_limit_counters(now)
     registrations = registrations_past_retention(today)
+    unconfirmed_registrations = expired_unconfirmed_registrations(now)
     personal_answers = personal_answers_past_retention(today)
     counts = {
         "anonymised": anonymise.count(),
@@ -441,6 +448,7 @@ def purge_personal_data(*, dry_run=False, today=None, now=None):
         "report_fingerprints_forgotten": fingerprints.count(),
         "registrations_deleted": registrations.count(),
         "rate_limit_counters_deleted": counters.count(),
+        "unconfirmed_registrations_deleted": unconfirmed_registrations.count(),
     }
     if dry_run:
         return counts
@@ -451,6 +459,7 @@ def purge_personal_data(*, dry_run=False, today=None, now=None):
         submission.save(update_fields=["form_data"])
     unconfirmed.delete()
     registrations.delete()
+    unconfirmed_registrations.delete()
     counters.delete()
     fingerprints.update(reporter_hash=Concat(Value("purged-"), Cast("pk", CharField())))
     return counts

@@ -249,7 +249,11 @@ def build_world():
     )
     Appeal.objects.create(contribution=rejected, explanation="Je conteste zqlxappeal")
     registration = EventRegistration.objects.create(
-        process=public, name="zqlxregname", email="zqlxregmail@example.org", needs="zqlxneeds"
+        process=public,
+        name="zqlxregname",
+        email="zqlxregmail@example.org",
+        needs="zqlxneeds",
+        confirmed_at=timezone.now(),
     )
     public.title = "Titre pas encore publié zqlxrevision"
     public.save_revision()

@@ -6,6 +6,7 @@ question: the refusal now lives in the page's permission tester, which both ask.
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from wagtail.contrib.forms.models import FormSubmission
 from wagtail.models import Page
 
@@ -76,7 +77,9 @@ def test_no_admin_form_adds_rewrites_or_deletes_what_citizens_wrote(client, proc
     from participation.models import Contribution, EventRegistration
 
     contribution = add_contribution(process, "Des bancs à l'ombre.")
-    registration = EventRegistration.objects.create(process=process, name="Alex", email="alex@example.org")
+    registration = EventRegistration.objects.create(
+        process=process, name="Alex", email="alex@example.org", confirmed_at=timezone.now()
+    )
     client.force_login(admin_user)
 
     listings = {

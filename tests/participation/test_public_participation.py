@@ -362,6 +362,7 @@ def test_registration_for_a_meeting_stops_at_capacity(client, commune_space, leg
     url = meeting.url + "inscription/"
 
     first = client.post(url, {"name": "Alex", "email": "alex@example.org", "needs": "", "website": ""})
+    client.post(path_of(link_in_last_email("inscription/confirmer/")))
     full = client.post(url, {"name": "Sam", "email": "sam@example.org", "needs": "", "website": ""})
 
     assert "inscription est enregistrée" in first.content.decode()
@@ -467,7 +468,9 @@ def test_a_commune_sees_who_registered_for_its_meeting_and_no_other(
         TODAY + datetime.timedelta(days=20), datetime.time(18), zoneinfo.ZoneInfo("Europe/Paris")
     )
     meeting = make_process(commune_space, "Réunion publique", event_starts_at=starts_at, event_capacity=10)
-    EventRegistration.objects.create(process=meeting, name="Alex Inscrit", email="alex@example.org")
+    EventRegistration.objects.create(
+        process=meeting, name="Alex Inscrit", email="alex@example.org", confirmed_at=datetime.datetime.now(datetime.UTC)
+    )
     url = reverse("registrations:index")
 
     client.force_login(essey_editor)

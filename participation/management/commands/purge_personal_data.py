@@ -7,8 +7,8 @@ class Command(BaseCommand):
     help = (
         "Anonymise the personal data of contributions past PERSONAL_DATA_RETENTION_DAYS after their process "
         "closed (with the answers to personal questions of its questionnaires and the fingerprints of those who "
-        "reported them), delete unconfirmed contributions whose link expired and the rate-limit counters whose "
-        "window ended. Safe to run daily; --dry-run only counts."
+        "reported them), delete unconfirmed contributions and meeting registrations whose link expired and the "
+        "rate-limit counters whose window ended. Safe to run daily; --dry-run only counts."
     )
 
     def add_arguments(self, parser):
@@ -22,6 +22,7 @@ class Command(BaseCommand):
             f"{counts['unconfirmed_deleted']} unconfirmed contribution(s) deleted, "
             f"{counts['report_fingerprints_forgotten']} report fingerprint(s) forgotten, "
             f"{counts['registrations_deleted']} meeting registration(s) deleted, "
+            f"{counts['unconfirmed_registrations_deleted']} unconfirmed meeting registration(s) deleted, "
             f"{counts['questionnaire_answers_erased']} questionnaire answer(s) to personal questions erased, "
             f"{counts['rate_limit_counters_deleted']} ended rate-limit counter(s) deleted."
         )
