@@ -15,8 +15,11 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/participation
 # and the suite is shared between TEST_WORKERS processes (pytest-xdist; `auto`: one per core).
 TEST_DB ?= --reuse-db
 TEST_WORKERS ?= auto
-# `make run` behaves like production (DEBUG off: French error pages).
-RUN_ENV := DEBUG=$${DEBUG:-0} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost}
+# `make run` behaves like production (DEBUG off: French error pages). The links it prints and emails point at its
+# own HOST and PORT, unless the caller set WAGTAILADMIN_BASE_URL (PUBLIC_BASE_URL follows it unless set too).
+RUN_URL := http://$(HOST):$(PORT)
+RUN_ENV := DEBUG=$${DEBUG:-0} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost,$(HOST)} \
+	WAGTAILADMIN_BASE_URL=$${WAGTAILADMIN_BASE_URL:-$(RUN_URL)}
 
 # A random key kept out of git for local runs and tests (production sets SECRET_KEY itself).
 SECRET_KEY_FILE := .secret_key
@@ -25,7 +28,7 @@ export SECRET_KEY ?= $(shell test -s $(SECRET_KEY_FILE) || python3 -c 'import se
 .PHONY: help install install-test run test fault lint format check lock clean
 
 help:
-	@echo "make run    install, migrate, load the demo data and serve on http://$(HOST):$(PORT)"
+	@echo "make run    install, migrate, load the demo data, serve on $(RUN_URL) and send its emails (printed)"
 	@echo "make test   run the whole test suite on PostgreSQL"
 	@echo "make fault  PostgreSQL restarted and Redis stopped while contributions are posted: nothing may be lost"
 	@echo "make lint   ruff check + ruff format --check + the layers contract (lint-imports)"
@@ -52,11 +55,15 @@ staticfiles/staticfiles.json: $(VENV)/.installed $(STATIC_SOURCES)
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	@touch $@
 
+# The email worker runs beside the server (emails are queued, then sent by it: printed in this console), and is
+# stopped with it.
 run: install staticfiles/staticfiles.json
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput --verbosity 0
 	$(RUN_ENV) $(BIN)/python manage.py load_demo
-	@$(RUN_ENV) $(BIN)/python manage.py demo_admin --url http://$(HOST):$(PORT)/admin/
-	@echo "Site: http://$(HOST):$(PORT)/   (Ctrl+C to stop)"
+	@$(RUN_ENV) $(BIN)/python manage.py demo_admin --url $(RUN_URL)/admin/
+	@echo "Site: $(RUN_URL)/   (Ctrl+C to stop)"
+	$(RUN_ENV) $(BIN)/python manage.py db_worker --backend emails --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
 	$(RUN_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install-test

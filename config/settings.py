@@ -152,6 +152,10 @@ DATABASES = {
     )
 }
 DATABASE_IS_POSTGRESQL = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # `make run` writes from two processes (the server and the email worker): each transaction takes the write lock
+    # as it begins, and waits for the other's, instead of failing with "database is locked" half-way.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE", timeout=20)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # What lives in the cache can be lost at any time (the gate's answer for the day, Wagtail's site roots and

@@ -199,6 +199,19 @@ def test_demo_admin_prints_a_login_that_works_and_resets_it_on_each_run(db, caps
     assert user is not None and user.is_superuser
 
 
+def test_demo_admin_prints_the_address_make_run_serves_on(db, capsys, settings):
+    """`make run PORT=8031` printed its admin login on port 8000."""
+    call_command("demo_admin", "--force", "--url", "http://127.0.0.1:8031/admin/")
+    given = capsys.readouterr().out
+    settings.WAGTAILADMIN_BASE_URL = "http://localhost:8032"
+    call_command("demo_admin", "--force")
+    default = capsys.readouterr().out
+
+    assert "Admin login: http://127.0.0.1:8031/admin/ " in given
+    assert "Admin login: http://localhost:8032/admin/ " in default
+    assert "8000" not in given + default
+
+
 def test_demo_admin_also_resets_an_editor_of_essey(demo, capsys):
     call_command("demo_admin", "--force")
     password = re.search(r"password: (\S+)", capsys.readouterr().out).group(1)

@@ -22,7 +22,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--url", default="http://127.0.0.1:8000/admin/", help="Admin address to print.")
+        parser.add_argument("--url", default=None, help="Admin address to print (default: WAGTAILADMIN_BASE_URL's).")
         parser.add_argument("--force", action="store_true", help="Reset the accounts on a shared database too.")
 
     def handle(self, *args, url, force, **options):
@@ -32,13 +32,12 @@ class Command(BaseCommand):
                 "demo_admin resets the 'admin' superuser: refused on this database (not SQLite, DEBUG off). "
                 "Pass --force if this really is a demo."
             )
+        url = url or settings.WAGTAILADMIN_BASE_URL.rstrip("/") + "/admin/"
         password = os.environ.get("DEMO_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
         admin = self.reset_user(DEMO_ADMIN_USERNAME, password)
         admin.is_staff = admin.is_superuser = True
         admin.save()
-        self.stdout.write(
-            f"Admin login: http://127.0.0.1:8000/admin/  user: {DEMO_ADMIN_USERNAME}  password: {password}"
-        )
+        self.stdout.write(f"Admin login: {url}  user: {DEMO_ADMIN_USERNAME}  password: {password}")
 
         editors = CommuneGroup.objects.filter(
             commune__insee_code=DEMO_EDITOR_COMMUNE_INSEE, role=CommuneRole.EDITORS
