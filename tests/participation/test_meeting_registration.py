@@ -75,7 +75,7 @@ def test_registering_someone_elses_address_takes_no_seat_and_does_not_block_its_
     assert "déjà inscrit" not in text(owner)
     assert "inscription est enregistrée" in text(owner)
     # Only the owner of the address receives the links.
-    assert [message.to for message in mail.outbox] == [["victime@example.org"], ["Victime@example.org"]]
+    assert [message.to for message in mail.outbox] == [["victime@example.org"], ["victime@example.org"]]
     fake_link = re.search(r"https?://\S+inscription/confirmer/\S+/", mail.outbox[0].body).group(0)
     confirmed = confirm_last_link(client)
     assert confirmed.status_code == 200 and "est confirmée" in text(confirmed)
