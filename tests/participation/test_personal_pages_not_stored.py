@@ -6,13 +6,21 @@ signed-in person is served, the admin. Public: what an anonymous visitor reads, 
 varies on the cookie where it holds a form.
 """
 
+import datetime
+
 import pytest
 from django.urls import get_resolver, reverse
+from django.utils import timezone
 from wagtail.contrib.forms.models import FormSubmission
 
 from participation.demo import add_questionnaire
-from participation.models import ContributionStatus, ProcessPage, QuestionnairePage
-from participation.services.links import appeal_url, confirmation_url
+from participation.models import ContributionStatus, EventRegistration, ProcessPage, QuestionnairePage
+from participation.services.links import (
+    appeal_url,
+    confirmation_url,
+    registration_cancellation_url,
+    registration_confirmation_url,
+)
 from participation.services.personal_data import rights_url
 from tests.conftest import commune_group
 from tests.participation.conftest import add_contribution, make_process
@@ -41,10 +49,19 @@ def signed_link_patterns():
 
 
 def test_every_page_of_a_signed_link_is_never_stored(client, rejected):
+    meeting = make_process(
+        rejected.process.get_parent().specific,
+        "Réunion publique",
+        event_starts_at=timezone.now() + datetime.timedelta(days=10),
+        event_capacity=5,
+    )
+    registration = EventRegistration.objects.create(process=meeting, name="Alex", email="alex@example.org")
     tokens = {
         "confirmation": token_of(confirmation_url(rejected)),
         "appeal": token_of(appeal_url(rejected)),
         "data rights": token_of(rights_url(rejected.email)),
+        "registration confirmation": token_of(registration_confirmation_url(registration)),
+        "registration cancellation": token_of(registration_cancellation_url(registration)),
         "tampered": "un-lien-modifie",
     }
     patterns = signed_link_patterns()
