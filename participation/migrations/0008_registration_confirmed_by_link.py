@@ -10,7 +10,7 @@ def confirm_existing_registrations(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("participation", "0006_internal_processes_read_by_metropole_staff"),
+        ("participation", "0007_rate_limit_counters"),
     ]
 
     operations = [
