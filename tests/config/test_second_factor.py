@@ -156,7 +156,7 @@ def test_a_wrong_code_is_refused_and_slows_the_device_down(client, staff_user):
 
 
 def test_wrong_codes_count_toward_the_lockout_of_the_sign_in(client, staff_user):
-    device = add_totp_device(staff_user)
+    add_totp_device(staff_user)
     sign_in(client, staff_user)
     for _ in range(4):
         assert enter_code(client, "000000").status_code == 200
