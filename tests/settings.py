@@ -6,13 +6,63 @@
 - The cache is each test process's own memory, whatever CACHE_URL the developer exported: tests empty it
   (`cache.clear()`), which must never reach a shared Redis or another process's files. The tests that start servers
   give them production's cache (tests/participation/test_limits_across_servers.py).
+- The caller's environment does not reach the suite: the variables a deployment sets (README, "Configuration")
+  are removed before the settings read them, so the tests see the defaults they assume whatever a developer
+  exported for `make run` (DEMO_ADMIN_PASSWORD, CACHE_URL, HTTPS…). Only the database and the key come from
+  outside. A test that needs a variable sets it itself (monkeypatch.setenv, or a subprocess's environment).
 """
 
+import os
 import tempfile
 from pathlib import Path
 
-from config.settings import *  # noqa: F403
-from config.settings import WAGTAILSEARCH_BACKENDS
+# Every variable the project reads but DATABASE_URL, DATABASE_CONN_MAX_AGE and SECRET_KEY
+# (tests/config/test_environment.py keeps this list complete).
+CALLER_ENVIRONMENT_IGNORED = (
+    "DEBUG",
+    "ALLOWED_HOSTS",
+    "CSRF_TRUSTED_ORIGINS",
+    "HTTPS",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
+    "CACHE_URL",
+    "CACHE_KEY_PREFIX",
+    "EMAIL_HOST",
+    "EMAIL_PORT",
+    "EMAIL_HOST_USER",
+    "EMAIL_HOST_PASSWORD",
+    "EMAIL_USE_TLS",
+    "DEFAULT_FROM_EMAIL",
+    "MEDIA_ROOT",
+    "MEDIA_URL",
+    "WAGTAILADMIN_BASE_URL",
+    "PUBLIC_BASE_URL",
+    "CONTRIBUTION_CONFIRMATION_HOURS",
+    "APPEAL_LINK_DAYS",
+    "REPORT_THRESHOLD",
+    "PERSONAL_DATA_RETENTION_DAYS",
+    "REPORT_FINGERPRINT_DAYS",
+    "DATA_RIGHTS_LINK_DAYS",
+    "TRUSTED_PROXY_COUNT",
+    "RATE_LIMIT_CONTRIBUTIONS",
+    "RATE_LIMIT_REPORTS",
+    "RATE_LIMIT_REGISTRATIONS",
+    "LOGIN_FAILURE_LIMIT",
+    "LOGIN_LOCKOUT_MINUTES",
+    "SESSION_MAX_HOURS",
+    "SESSION_IDLE_MINUTES",
+    "SEARCH_URL",
+    "SEARCH_BACKEND",
+    "SEARCH_INDEX_PREFIX",
+    "WAGTAIL_SITE_NAME",
+    "LOG_LEVEL",
+    "DEMO_ADMIN_PASSWORD",
+)
+for name in CALLER_ENVIRONMENT_IGNORED:
+    os.environ.pop(name, None)
+
+from config.settings import *  # noqa: E402, F403
+from config.settings import WAGTAILSEARCH_BACKENDS  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
