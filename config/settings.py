@@ -120,7 +120,7 @@ MIDDLEWARE = [
     "core.logins.SessionTimeoutMiddleware",
     # Métropole staff and superusers (permission wagtailadmin.enable_2fa), and whoever registered a device, pass a
     # second factor before any view; commune editors and moderators may opt in.
-    "wagtail_2fa.middleware.VerifyUserPermissionsMiddleware",
+    "core.logins.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # What a signed-in person sees is never kept by a shared cache.
     "core.headers.PrivateWhenSignedInMiddleware",

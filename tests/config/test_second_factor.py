@@ -227,3 +227,12 @@ def test_devices_are_managed_from_the_account_and_the_users_listing(client, supe
     assert users.status_code == 200
     assert f'href="/admin/2fa/devices/{staff_user.pk}"' in users.content.decode()
     assert client.get(f"/admin/2fa/devices/{staff_user.pk}").status_code == 200
+
+
+def test_the_signed_in_user_is_still_one_lazy_object_for_wagtails_audit_log(client, staff_user):
+    from wagtail.log_actions import registry
+
+    client.force_login(staff_user)
+    request = client.get("/admin/").wsgi_request
+
+    assert registry.get_log_model_for_instance(request.user) is not None
