@@ -17,6 +17,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import LazyObject
 from django.utils.translation import gettext, gettext_lazy, ngettext
 from django_otp import devices_for_user
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -88,7 +89,10 @@ class SecondFactorMiddleware(VerifyUserPermissionsMiddleware):
     """
 
     def _verify_user_sync(self, request, user):
-        return super()._verify_user_sync(request, signed_in_user(request))
+        if isinstance(user, LazyObject):  # Django's own lazy user: the user it stands for, found as it finds it
+            user = signed_in_user(request)
+        # Otherwise the user was set since (AnonymousUser after a session timed out): keep it.
+        return super()._verify_user_sync(request, user)
 
 
 class SecondFactorForm(TokenForm):
