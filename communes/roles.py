@@ -23,8 +23,9 @@ MODERATOR_PERMISSIONS = ["view_contribution", "moderate_contribution", "view_eve
 EDITOR_MODEL_PERMISSIONS = ["view_eventregistration"]
 STAFF_PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"]
 # Métropole staff manage communes, conventions, contracts and (with the charter app) the legal texts.
+# `enable_2fa` (wagtail-2fa): staff pass a second factor before any admin view.
 STAFF_MODEL_PERMISSIONS = {
-    "wagtailadmin": ["access_admin"],
+    "wagtailadmin": ["access_admin", "enable_2fa"],
     "communes": [
         "add_commune",
         "change_commune",

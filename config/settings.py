@@ -7,6 +7,7 @@ with SQLite, local files and the console email backend.
 
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
     "participation",
     "charter",
     "search",
+    "wagtail_2fa",
     "wagtail.contrib.forms",
     "wagtail.contrib.routable_page",
     "wagtail.contrib.redirects",
@@ -86,6 +88,10 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django_filters",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -112,11 +118,18 @@ MIDDLEWARE = [
     # The request at hand for what Wagtail asks without it: page links in rich text, tags offered in the admin.
     "communes.admin.current_request.CurrentRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Signed-in sessions end after SESSION_IDLE_MINUTES without a request, and SESSION_MAX_HOURS after sign-in.
+    "core.logins.SessionTimeoutMiddleware",
+    # Métropole staff and superusers (permission wagtailadmin.enable_2fa), and whoever registered a device, pass a
+    # second factor before any view; commune editors and moderators may opt in.
+    "core.logins.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # What a signed-in person sees is never kept by a shared cache.
     "core.headers.PrivateWhenSignedInMiddleware",
     # Wagtail's redirects, never to a page the visitor may not see.
     "communes.serving.VisibleRedirectMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into its answer (core.logins.lockout_response).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -348,6 +361,40 @@ PERMISSIONS_POLICY = {
     )
 }
 
+# --- Signing in: throttling, second factor, sessions ---------------------------
+
+# django-axes counts failed sign-ins in the database (the same count for every app server and process) and,
+# after LOGIN_FAILURE_LIMIT of them, refuses that username from that client address for LOGIN_LOCKOUT_MINUTES,
+# right password or not. Locking the pair rather than the username alone keeps an attacker from locking a known
+# staff member out from everywhere; rather than the address alone, keeps one person's typos from locking out a
+# whole town hall behind one address. The address is the one rate limits use (TRUSTED_PROXY_COUNT).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "participation.views.client_address"
+# The sign-in page itself answers, with the reason in French (429 Too Many Requests).
+AXES_LOCKOUT_CALLABLE = "core.logins.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+# Addresses are personal data: failed attempts are kept for the lockout period only, successful sign-ins not at all.
+AXES_DISABLE_ACCESS_LOG = True
+WAGTAILADMIN_USER_LOGIN_FORM = "core.logins.AdminLoginForm"
+
+# Second factor (wagtail-2fa on django-otp): TOTP apps, and one-time backup codes (the demo admin's).
+WAGTAIL_2FA_REQUIRED = True
+
+# A signed-in session lasts SESSION_MAX_HOURS at most, and ends after SESSION_IDLE_MINUTES without a request.
+SESSION_COOKIE_AGE = env_int("SESSION_MAX_HOURS", 8) * 60 * 60
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_MINUTES", 30) * 60
+SESSION_COOKIE_HTTPONLY = True
+
+# The public API needs no password: no HTTP Basic authentication, which would guess passwords past the second factor.
+REST_FRAMEWORK = {"DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"]}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
@@ -367,6 +414,8 @@ LOGGING = {
 # --- Wagtail ------------------------------------------------------------------
 
 WAGTAIL_SITE_NAME = os.environ.get("WAGTAIL_SITE_NAME", "Participation citoyenne")
+# The name authenticator apps show beside the codes of this site.
+OTP_TOTP_ISSUER = WAGTAIL_SITE_NAME
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 # Base of the links that emails send to citizens (confirmation, appeal).
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", WAGTAILADMIN_BASE_URL).rstrip("/")

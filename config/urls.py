@@ -12,6 +12,8 @@ from communes import serving
 from communes import views as communes_views
 from communes.admin import scoping
 from communes.checks import serves_media_here
+from core.logins import AgentLoginForm
+from core.logins import admin_urlpatterns as login_admin_urlpatterns
 from search import feeds
 from search import views as search_views
 from search.api import api_router
@@ -21,6 +23,9 @@ urlpatterns = [
     # Wagtail admin endpoints that name objects by id, asking each model's permission policy first; never stored,
     # like the rest of Wagtail's admin.
     path("admin/", include(decorate_urlpatterns(scoping.urlpatterns, never_cache))),
+    # The second factor's code page (a wrong code counts toward throttling), its QR code and device removal, over
+    # wagtail-2fa's.
+    path("admin/", include(decorate_urlpatterns(login_admin_urlpatterns, never_cache))),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("recherche/", search_views.search, name="search"),
@@ -32,7 +37,8 @@ urlpatterns = [
     path("communes.css", communes_views.brand_colours, name="commune_colours"),
     path("flux/", include((feeds.urlpatterns, feeds.app_name))),
     path("participation/", include("participation.urls")),
-    path("connexion/", auth_views.LoginView.as_view(), name="connexion"),
+    # Agents sign in here; failed attempts are throttled by django-axes like the admin's.
+    path("connexion/", auth_views.LoginView.as_view(authentication_form=AgentLoginForm), name="connexion"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="deconnexion"),
     path("", include("charter.urls")),
 ]

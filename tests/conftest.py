@@ -13,7 +13,10 @@ from django.core.management import call_command
 from django.db import transaction
 from django.db.models.signals import post_save
 from django.test import override_settings
+from django.test.client import ClientMixin
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_static.models import StaticDevice
 from modelsearch import index as search_index_module
 from modelsearch import signal_handlers as search_signal_handlers
 from wagtail.models import Site
@@ -55,6 +58,32 @@ def pytest_configure(config):
         raise pytest.UsageError(
             f"Cannot reach PostgreSQL at {host}:{port} ({reason}): {START_POSTGRESQL_HINT}."
         ) from None
+
+
+# The device of the sessions that the test client's login helpers open.
+TEST_CLIENT_DEVICE = "test client"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def client_logins_pass_the_second_factor():
+    """`client.force_login(user)` and `client.login(...)` open a session that has passed the second factor.
+
+    Métropole staff and superusers must enter a code before any admin view (wagtail-2fa): a test that signs them
+    in this way stands for a person who did. The tests of the second factor itself sign in through the forms
+    (tests/config/test_second_factor.py).
+    """
+    log_in = ClientMixin._login
+
+    def log_in_with_second_factor(self, user, backend=None):
+        log_in(self, user, backend)
+        device, _created = StaticDevice.objects.get_or_create(user=user, name=TEST_CLIENT_DEVICE)
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ClientMixin, "_login", log_in_with_second_factor)
+        yield
 
 
 @pytest.fixture(autouse=True)

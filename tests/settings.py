@@ -9,13 +9,67 @@
 - Emails are sent by the immediate task backend, at once, into Django's test outbox: tests read what was sent
   right after the request. The tests of the queue itself (`tests/core/test_email_queue.py`) put the database
   backend back and run the worker.
+- The caller's environment does not reach the suite: the variables a deployment sets (README, "Configuration")
+  are removed before the settings read them, so the tests see the defaults they assume whatever a developer
+  exported for `make run` (DEMO_ADMIN_PASSWORD, CACHE_URL, HTTPS…). Only the database and the key come from
+  outside. A test that needs a variable sets it itself (monkeypatch.setenv, or a subprocess's environment).
 """
 
+import os
 import tempfile
 from pathlib import Path
 
-from config.settings import *  # noqa: F403
-from config.settings import TASKS, WAGTAILSEARCH_BACKENDS
+# Every variable the project reads but DATABASE_URL, DATABASE_CONN_MAX_AGE and SECRET_KEY
+# (tests/config/test_environment.py keeps this list complete).
+CALLER_ENVIRONMENT_IGNORED = (
+    "DEBUG",
+    "ALLOWED_HOSTS",
+    "CSRF_TRUSTED_ORIGINS",
+    "HTTPS",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
+    "PEERTUBE_HOSTS",
+    "CACHE_URL",
+    "CACHE_KEY_PREFIX",
+    "CACHE_DIR",
+    "EMAIL_HOST",
+    "EMAIL_PORT",
+    "EMAIL_HOST_USER",
+    "EMAIL_HOST_PASSWORD",
+    "EMAIL_USE_TLS",
+    "EMAIL_TIMEOUT",
+    "DEFAULT_FROM_EMAIL",
+    "MEDIA_ROOT",
+    "MEDIA_URL",
+    "WAGTAILADMIN_BASE_URL",
+    "PUBLIC_BASE_URL",
+    "CONTRIBUTION_CONFIRMATION_HOURS",
+    "APPEAL_LINK_DAYS",
+    "REPORT_THRESHOLD",
+    "PERSONAL_DATA_RETENTION_DAYS",
+    "DATA_RIGHTS_LINK_DAYS",
+    "TRUSTED_PROXY_COUNT",
+    "RATE_LIMIT_CONTRIBUTIONS",
+    "RATE_LIMIT_REPORTS",
+    "RATE_LIMIT_REGISTRATIONS",
+    "LOGIN_FAILURE_LIMIT",
+    "LOGIN_LOCKOUT_MINUTES",
+    "SESSION_MAX_HOURS",
+    "SESSION_IDLE_MINUTES",
+    "SEARCH_URL",
+    "SEARCH_BACKEND",
+    "SEARCH_INDEX_PREFIX",
+    "WAGTAIL_SITE_NAME",
+    "LOG_LEVEL",
+    "DEMO_ADMIN_PASSWORD",
+)
+for name in CALLER_ENVIRONMENT_IGNORED:
+    os.environ.pop(name, None)
+
+from config.settings import *  # noqa: E402, F403
+from config.settings import TASKS, WAGTAILSEARCH_BACKENDS  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -3,10 +3,11 @@ import re
 
 import pytest
 from bs4 import BeautifulSoup
-from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.urls import reverse
+from django_otp.plugins.otp_static.models import StaticDevice
 from wagtail.models import GroupPagePermission, ModelLogEntry, Page, PageLogEntry, Revision, Site
 
 from charter.models import LegalTextKind, LegalTextVersion
@@ -187,16 +188,38 @@ def test_demo_site_serves_each_commune_space(client, demo):
         assert client.get(f"/{slug}/").status_code == 200
 
 
-def test_demo_admin_prints_a_login_that_works_and_resets_it_on_each_run(db, capsys):
+def printed_login(capsys):
+    out = capsys.readouterr().out
+    password = re.search(r"password: (\S+)", out).group(1)
+    codes = re.search(r"one-time codes: (.+)", out).group(1).split()
+    return password, codes
+
+
+def sign_in_to_admin(client, username, password):
+    return client.post("/admin/login/", {"username": username, "password": password, "next": "/admin/"})
+
+
+def enter_code(client, code):
+    return client.post("/admin/2fa/auth", {"otp_token": code, "next": "/admin/"})
+
+
+def test_demo_admin_prints_a_login_that_works_and_resets_it_on_each_run(client, db, capsys):
     call_command("demo_admin", "--force")
-    first_password = re.search(r"password: (\S+)", capsys.readouterr().out).group(1)
+    first_password, first_codes = printed_login(capsys)
     call_command("demo_admin", "--force")
-    second_password = re.search(r"password: (\S+)", capsys.readouterr().out).group(1)
+    password, codes = printed_login(capsys)
 
     assert get_user_model().objects.filter(username="admin").count() == 1
-    assert authenticate(username="admin", password=first_password) is None
-    user = authenticate(username="admin", password=second_password)
-    assert user is not None and user.is_superuser
+    assert len(codes) == 5 and not set(codes) & set(first_codes)
+    assert sign_in_to_admin(client, "admin", first_password).status_code == 200  # refused: the form again
+    assert sign_in_to_admin(client, "admin", password).status_code == 302
+    # A superuser passes the second factor: a code of the previous run is refused, a printed one lets them in.
+    assert client.get("/admin/").url.startswith("/admin/2fa/auth")
+    assert enter_code(client, first_codes[0]).status_code == 200
+    # A second later (django-otp makes a device wait a second after a wrong code).
+    StaticDevice.objects.update(throttling_failure_count=0, throttling_failure_timestamp=None)
+    assert enter_code(client, codes[0]).status_code == 302
+    assert client.get("/admin/").status_code == 200
 
 
 def test_demo_admin_prints_the_address_make_run_serves_on(db, capsys, settings):
@@ -209,17 +232,55 @@ def test_demo_admin_prints_the_address_make_run_serves_on(db, capsys, settings):
 
     assert "Admin login: http://127.0.0.1:8031/admin/ " in given
     assert "Admin login: http://localhost:8032/admin/ " in default
-    assert "8000" not in given + default
+    assert ":8000" not in given + default
 
 
-def test_demo_admin_also_resets_an_editor_of_essey(demo, capsys):
+def test_each_demo_code_lets_one_sign_in_through(client, db, capsys):
     call_command("demo_admin", "--force")
-    password = re.search(r"password: (\S+)", capsys.readouterr().out).group(1)
+    password, codes = printed_login(capsys)
+    sign_in_to_admin(client, "admin", password)
+    enter_code(client, codes[0])
+    client.logout()
 
-    editor = authenticate(username="editeur.essey", password=password)
+    sign_in_to_admin(client, "admin", password)
 
-    assert editor is not None and not editor.is_superuser
+    assert enter_code(client, codes[0]).status_code == 200  # used up
+    assert client.get("/admin/").url.startswith("/admin/2fa/auth")
+
+
+def test_demo_admin_takes_its_password_from_the_environment_when_given(db, capsys, monkeypatch):
+    monkeypatch.setenv("DEMO_ADMIN_PASSWORD", "un-mot-de-passe-de-demo")
+
+    call_command("demo_admin", "--force")
+
+    password, _codes = printed_login(capsys)
+    assert password == "un-mot-de-passe-de-demo"
+    assert get_user_model().objects.get(username="admin").check_password("un-mot-de-passe-de-demo")
+
+
+def test_demo_admin_also_resets_an_editor_of_essey(client, demo, capsys):
+    call_command("demo_admin", "--force")
+    password, _codes = printed_login(capsys)
+
+    assert sign_in_to_admin(client, "editeur.essey", password).status_code == 302
+    # A commune editor needs no second factor.
+    assert client.get("/admin/").status_code == 200
+    editor = get_user_model().objects.get(username="editeur.essey")
+    assert not editor.is_superuser
     assert editor.groups.filter(commune_role__commune__insee_code="54184", commune_role__role="editors").exists()
+
+
+def test_demo_admin_unlocks_the_demo_accounts(client, db, capsys):
+    call_command("demo_admin", "--force")
+    password, _codes = printed_login(capsys)
+    for _ in range(5):
+        sign_in_to_admin(client, "admin", "wrong-password")
+    assert sign_in_to_admin(client, "admin", password).status_code == 429
+
+    call_command("demo_admin", "--force")
+    password, _codes = printed_login(capsys)
+
+    assert sign_in_to_admin(client, "admin", password).status_code == 302
 
 
 def test_the_demo_site_answers_at_the_public_address_so_feeds_and_sitemap_links_work(client, settings, demo):

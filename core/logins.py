@@ -1,0 +1,225 @@
+"""Signing in: throttled login forms, the second factor's pages, and how long a signed-in session lasts.
+
+django-axes counts failed sign-ins (settings: AXES_*); the forms here turn its lockout into a French message on
+the page that was posted, wagtail-2fa asks Métropole staff and superusers for a code (its middleware, in
+settings), and `SessionTimeoutMiddleware` ends idle or old sessions.
+"""
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout, user_logged_in, user_login_failed
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.middleware import get_user as signed_in_user
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.functional import LazyObject
+from django.utils.translation import gettext, gettext_lazy, ngettext
+from django_otp import devices_for_user
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from wagtail.admin.auth import require_admin_access
+from wagtail.admin.forms.auth import LoginForm
+from wagtail_2fa import utils as two_factor_utils
+from wagtail_2fa import views as two_factor_views
+from wagtail_2fa.forms import TokenForm
+from wagtail_2fa.middleware import VerifyUserPermissionsMiddleware
+
+# --- Throttling (django-axes) -----------------------------------------------------------------------------------
+
+
+def lockout_message():
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return ngettext(
+        "Trop de tentatives de connexion ont échoué pour cet identifiant depuis votre adresse : la connexion est "
+        "bloquée pendant %(minutes)d minute, même avec le bon mot de passe. Réessayez plus tard, ou demandez à un "
+        "administrateur de la débloquer.",
+        "Trop de tentatives de connexion ont échoué pour cet identifiant depuis votre adresse : la connexion est "
+        "bloquée pendant %(minutes)d minutes, même avec le bon mot de passe. Réessayez plus tard, ou demandez à un "
+        "administrateur de la débloquer.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+def _is_locked_out(request):
+    # Set by django-axes while it refuses this sign-in (backend or failure handler).
+    return getattr(request, "axes_locked_out", False)
+
+
+class ThrottledLoginMixin:
+    """A login form that says why django-axes refused, instead of "wrong password"."""
+
+    def clean(self):
+        try:
+            return super().clean()
+        except ValidationError:
+            if _is_locked_out(self.request):
+                raise ValidationError(lockout_message(), code="locked_out") from None
+            raise
+
+
+class AdminLoginForm(ThrottledLoginMixin, LoginForm):
+    """Wagtail's sign-in form (WAGTAILADMIN_USER_LOGIN_FORM)."""
+
+
+class AgentLoginForm(ThrottledLoginMixin, AuthenticationForm):
+    """The agents' sign-in form at /connexion/."""
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """AXES_LOCKOUT_CALLABLE: the page that was posted, already showing why, as 429 Too Many Requests."""
+    if original_response is None:
+        return HttpResponse(lockout_message(), status=429, content_type="text/plain; charset=utf-8")
+    if original_response.status_code == 200:
+        original_response.status_code = 429
+    return original_response
+
+
+# --- Second factor (wagtail-2fa) ----------------------------------------------------------------------------------
+
+
+class SecondFactorMiddleware(VerifyUserPermissionsMiddleware):
+    """wagtail-2fa's middleware with permissions (`wagtailadmin.enable_2fa`), with `request.user` wrapped once.
+
+    django-otp wraps Django's lazy user in a second lazy object; Wagtail's audit log unwraps one to find the model of
+    `request.user`, and silently logged nothing about a user (a data-rights download) through two.
+    """
+
+    def _verify_user_sync(self, request, user):
+        if isinstance(user, LazyObject):  # Django's own lazy user: the user it stands for, found as it finds it
+            user = signed_in_user(request)
+        # Otherwise the user was set since (AnonymousUser after a session timed out): keep it.
+        return super()._verify_user_sync(request, user)
+
+
+class SecondFactorForm(TokenForm):
+    """wagtail-2fa's code form, with the choice of device that django-otp 1.7 requires.
+
+    django-otp no longer tries a code on each of the user's devices (that throttled devices never used): the form
+    names one. wagtail-2fa's form does not, so no code was ever accepted. With one device, it is the one; with
+    several (an app and backup codes), the user picks one.
+    """
+
+    otp_device = forms.ChoiceField(label=gettext_lazy("Appareil"), required=False)
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.fields["otp_device"].choices = [(device.persistent_id, device.name) for device in devices_for_user(user)]
+
+    @property
+    def extra_fields(self):
+        # wagtail-2fa's template renders these below the code.
+        if len(self.fields["otp_device"].choices) > 1:
+            yield "otp_device", self["otp_device"]
+
+    def clean(self):
+        choices = self.fields["otp_device"].choices
+        if not self.cleaned_data.get("otp_device") and len(choices) == 1:
+            self.cleaned_data["otp_device"] = choices[0][0]
+        return super().clean()
+
+
+class SecondFactorView(two_factor_views.LoginView):
+    """wagtail-2fa's code page, where a wrong code counts as a failed sign-in for django-axes.
+
+    After LOGIN_FAILURE_LIMIT failures (passwords and codes together) the session is closed and the pair of
+    username and address locked, as for passwords; django-otp also slows each device down after a wrong code.
+    """
+
+    form_class = SecondFactorForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse("wagtailadmin_login"))
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        credentials = {"username": self.request.user.get_username()}
+        user_login_failed.send(sender=__name__, credentials=credentials, request=self.request)
+        if _is_locked_out(self.request):
+            logout(self.request)
+            messages.error(self.request, lockout_message())
+            return redirect("wagtailadmin_login")
+        return super().form_invalid(form)
+
+
+class DeviceRemoveView(two_factor_views.DeviceDeleteView):
+    """wagtail-2fa's removal of a device, answering 404 for an unknown one (it answers 500)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not TOTPDevice.objects.filter(pk=kwargs["pk"]).exists():
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+
+class DeviceQRCodeView(two_factor_views.DeviceQRCodeView):
+    """wagtail-2fa's QR code of the device being set up, answering 404 when none is (it answers 500)."""
+
+    def get(self, request):
+        if two_factor_utils.get_unconfirmed_device(request.user) is None:
+            raise Http404
+        return super().get(request)
+
+
+# Mounted before Wagtail's admin URLs, at the paths and names of the views they replace (wagtail-2fa's middleware
+# lets some through by their names).
+admin_urlpatterns = [
+    path("2fa/auth", require_admin_access(SecondFactorView.as_view()), name="wagtail_2fa_auth"),
+    path(
+        "2fa/devices/<int:pk>/remove",
+        require_admin_access(DeviceRemoveView.as_view()),
+        name="wagtail_2fa_device_remove",
+    ),
+    path("2fa/devices/qr-code", require_admin_access(DeviceQRCodeView.as_view()), name="wagtail_2fa_device_qrcode"),
+]
+
+
+# --- Sessions -------------------------------------------------------------------------------------------------------
+
+SIGNED_IN_AT = "signed_in_at"
+LAST_SEEN_AT = "last_seen_at"
+# Activity is written to the session at most once a minute: a busy admin page does not rewrite it on each request.
+ACTIVITY_RESOLUTION_SECONDS = 60
+
+
+def _record_sign_in(sender, request, user, **kwargs):
+    session = getattr(request, "session", None)
+    if session is not None:
+        now = int(timezone.now().timestamp())
+        session[SIGNED_IN_AT] = session[LAST_SEEN_AT] = now
+
+
+user_logged_in.connect(_record_sign_in, dispatch_uid="core.logins.record_sign_in")
+
+
+class SessionTimeoutMiddleware:
+    """Ends a signed-in session SESSION_IDLE_TIMEOUT seconds after its last request, SESSION_COOKIE_AGE after sign-in.
+
+    Only signed-in sessions are read or written: an anonymous visitor's request costs nothing here.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            self.check(request)
+        return self.get_response(request)
+
+    def check(self, request):
+        session = request.session
+        now = int(timezone.now().timestamp())
+        signed_in_at = session.get(SIGNED_IN_AT)
+        last_seen_at = session.get(LAST_SEEN_AT)
+        if signed_in_at is None or last_seen_at is None:  # a session opened before this rule
+            session[SIGNED_IN_AT] = session[LAST_SEEN_AT] = now
+            return
+        if now - last_seen_at > settings.SESSION_IDLE_TIMEOUT or now - signed_in_at > settings.SESSION_COOKIE_AGE:
+            logout(request)
+            messages.info(request, gettext("Votre session a expiré : reconnectez-vous."))
+            return
+        if now - last_seen_at >= ACTIVITY_RESOLUTION_SECONDS:
+            session[LAST_SEEN_AT] = now
