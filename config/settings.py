@@ -115,6 +115,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A NUL character or bytes that are not UTF-8 in the address or a parameter: a French 400 before any view.
+    "core.input.RefuseUnreadableInputMiddleware",
     # The request at hand for what Wagtail asks without it: page links in rich text, tags offered in the admin.
     "communes.admin.current_request.CurrentRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -484,6 +486,9 @@ else:
         # French stemming without accents: "participer" finds "participation", "ecole" finds "école".
         # The configuration is created by the search app's migration (unaccent + french_stem).
         WAGTAILSEARCH_BACKENDS["default"]["SEARCH_CONFIG"] = "french_unaccent"
+# Whoever searches (site, API, admin), the query reaches that backend as words, never as its syntax (search.backend).
+WAGTAILSEARCH_BACKENDS["default"]["SEARCHES_WITH"] = WAGTAILSEARCH_BACKENDS["default"]["BACKEND"]
+WAGTAILSEARCH_BACKENDS["default"]["BACKEND"] = "search.backend"
 
 # Search queries longer than this are refused with a message, not run.
 SEARCH_QUERY_MAX_LENGTH = 200

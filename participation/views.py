@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from charter.services import current_acceptance_terms, current_charter_rules
 from communes.visibility import visible_pages
 from core.exports import csv_response, json_response, rows_as_records
+from core.input import whole_number
 
 from .forms import AppealForm, ContributionForm, RegistrationForm, ReportForm
 from .models import Contribution, QuestionnairePage
@@ -196,7 +197,11 @@ def my_data(request, token):
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "withdraw":
-            contribution = get_object_or_404(Contribution, pk=request.POST.get("contribution"), contributor_key=key)
+            try:
+                contribution_id = whole_number(request.POST.get("contribution", ""))
+            except ValueError:
+                raise Http404 from None
+            contribution = get_object_or_404(Contribution, pk=contribution_id, contributor_key=key)
             withdraw(contribution, key)
             context["done"] = "Votre contribution est retirée : elle n'est plus visible sur le site."
         elif action == "erase":

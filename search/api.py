@@ -4,16 +4,82 @@ Only the pages endpoint is registered: images and documents are served to whoeve
 (`communes.serving`), which a listing of every file could not say.
 Every page query of the endpoint (listing, detail, find, child_of, descendant_of, search, the parent field)
 starts from `get_base_queryset`, which goes through `communes.visibility.public_pages`.
+
+Parameters are checked before any query runs: a value that is not a number, a date or a search operator where one
+is expected answers 400 with a French message (`check_parameters`, `CheckedFieldsFilter`), never a 500. Wagtail's
+own refusals (unknown field, type or ordering) keep their message.
 """
 
+import logging
+
+from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import prefetch_related_objects
+from django.utils.translation import gettext as _
+from taggit.managers import TaggableManager
+from wagtail.api.v2.filters import FieldsFilter
 from wagtail.api.v2.router import WagtailAPIRouter
+from wagtail.api.v2.utils import BadRequestError
 from wagtail.api.v2.views import PagesAPIViewSet
 
 from communes.gate import communes_of_paths
 from communes.models import CommuneSpacePage
 from communes.visibility import public_pages
+from core.input import whole_number
 from participation.models import ProcessPage
+
+logger = logging.getLogger(__name__)
+
+# Parameters that name a page by id or count pages: whole numbers a database can hold ("root" names the site's root).
+NUMBER_PARAMETERS = ("offset", "limit", "child_of", "ancestor_of", "descendant_of", "translation_of", "id")
+SEARCH_OPERATORS = ("and", "or")
+
+
+def check_parameters(parameters):
+    """Refuse, in French, the parameters of any request to the endpoint that no query could take."""
+    for name in NUMBER_PARAMETERS:
+        value = parameters.get(name)
+        if value is None or (value == "root" and name in ("child_of", "descendant_of", "translation_of")):
+            continue
+        try:
+            whole_number(value)
+        except ValueError:
+            raise BadRequestError(
+                _("Le paramètre « %(name)s » doit être un nombre entier positif.") % {"name": name}
+            ) from None
+    operator = parameters.get("search_operator")
+    if operator is not None and operator.lower() not in SEARCH_OPERATORS:
+        raise BadRequestError(_("Le paramètre « search_operator » vaut « and » ou « or »."))
+
+
+class CheckedFieldsFilter(FieldsFilter):
+    """Wagtail's filters on fields (`?event_starts_at=…`), each value read by its field first.
+
+    Wagtail converts booleans, integers and foreign keys itself and hands any other value to the database as it
+    came: a date that is not one failed there. Here every value must be one its field can hold.
+    """
+
+    def filter_queryset(self, request, queryset, view):
+        filterable = set(view.get_available_fields(queryset.model, db_fields_only=True))
+        for name, value in request.GET.items():
+            if name in filterable and name != "locale":  # the locale has its own filter
+                check_field_value(queryset.model, name, value)
+        return super().filter_queryset(request, queryset, view)
+
+
+def check_field_value(model, name, value):
+    field = model._meta.get_field(name)
+    if isinstance(field, (models.BooleanField, TaggableManager)):
+        return  # read by Wagtail: "true"/"false", tag names
+    if field.is_relation:  # a page, phases, themes: named by their id
+        field = field.related_model._meta.pk
+    try:
+        field.to_python(value)
+    except ValidationError as error:
+        raise BadRequestError(
+            _("« %(value)s » n'est pas une valeur possible pour « %(name)s » : %(reason)s")
+            % {"value": value[:100], "name": name, "reason": " ".join(error.messages)}
+        ) from None
 
 
 def attach_listing_relations(pages):
@@ -34,6 +100,21 @@ def attach_listing_relations(pages):
 class PublicPagesAPIViewSet(PagesAPIViewSet):
     # Public, read-only data: no login (nor password guessing) through the API.
     authentication_classes = ()
+    filter_backends = [
+        CheckedFieldsFilter if backend is FieldsFilter else backend for backend in PagesAPIViewSet.filter_backends
+    ]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        check_parameters(request.GET)
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        if isinstance(exc, BadRequestError):
+            # A refused parameter is the client's mistake: noted, not reported as Django's WARNING.
+            logger.info("Refused %s: %s", self.request.get_full_path()[:200], exc)
+            response._has_been_logged = True
+        return response
 
     def get_base_queryset(self):
         # Asked several times per request (queryset, filters, serializer context): worked out once.

@@ -27,6 +27,7 @@ from communes.models import CommuneSpacePage
 from communes.visibility import public_pages
 from participation.models import Contribution, ProcessPage, ProcessState, QuestionnairePage
 
+from .backend import searchable_words
 from .highlight import extract, searchable_texts
 
 
@@ -35,7 +36,15 @@ class InvalidQuery(ValueError):
 
 
 def clean_query(raw):
-    query = " ".join((raw or "").split())
+    """The words a visitor searches, as every backend will read them (`search.backend.searchable_words`)."""
+    query = searchable_words(raw or "")
+    if not query and (raw or "").strip():
+        raise InvalidQuery(
+            _(
+                "Votre recherche n'a pas pu être comprise : saisissez un ou plusieurs mots, "
+                "par exemple « école » ou « mobilité »."
+            )
+        )
     if not query:
         raise InvalidQuery(_("Saisissez un ou plusieurs mots, par exemple « école » ou « mobilité »."))
     if len(query) > settings.SEARCH_QUERY_MAX_LENGTH:

@@ -145,13 +145,14 @@ def test_search_moves_to_opensearch_with_a_french_analyser_by_settings_alone():
     loaded = load_settings(SECRET_KEY="k", SEARCH_URL="https://search.internal:9200")
 
     search = loaded["search"]
-    assert search["BACKEND"] == "wagtail.search.backends.opensearch3"
+    assert search["BACKEND"] == "search.backend"  # which reads every query as words first
+    assert search["SEARCHES_WITH"] == "wagtail.search.backends.opensearch3"
     assert search["URLS"] == ["https://search.internal:9200"]
     analyser = search["INDEX_SETTINGS"]["settings"]["analysis"]["analyzer"]["default"]
     assert analyser["filter"] == ["french_elision", "lowercase", "asciifolding", "french_stemmer"]
     assert load_settings(
         SECRET_KEY="k", SEARCH_URL="http://es:9200", SEARCH_BACKEND="wagtail.search.backends.elasticsearch8"
-    )["search"]["BACKEND"] == ("wagtail.search.backends.elasticsearch8")
+    )["search"]["SEARCHES_WITH"] == ("wagtail.search.backends.elasticsearch8")
 
 
 def test_files_served_from_elsewhere_than_the_app_stop_the_checks(settings):
