@@ -2,9 +2,10 @@
 
 Every cell that leaves the platform in a file goes through `neutralise_cell` (OWASP "CSV injection"): a text that
 a spreadsheet would read as a formula (=, +, -, @, a tab or a carriage return first, in their full-width and
-small forms too, after any leading space) is written with a leading apostrophe, so that it is shown, never run.
-Numbers stay numbers. Wagtail's own spreadsheet exports (form submissions, reports, listings) call it too
-(`neutralise_wagtail_exports`).
+small forms too, after any leading space) is written with a leading apostrophe, so that it is shown, never run;
+so is a formula after a separator inside the cell, which a spreadsheet splitting on another separator than the
+file's would start a cell with. Numbers stay numbers. Wagtail's own spreadsheet exports (form submissions,
+reports, listings) call it too (`neutralise_wagtail_exports`).
 """
 
 import csv
@@ -24,6 +25,12 @@ FORMULA_STARTS = frozenset("=+-@\u2212")
 CONTROL_STARTS = ("\t", "\r", "\n")
 # A number written as text (-2, +33, -1,5) is harmless and stays as it is.
 PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
+# Inside a cell, a formula after a comma, a semicolon or a tab: a spreadsheet that splits on another separator than
+# the file's (a French Excel reads "," files with ";" and the reverse) starts a new cell there. `=` and `@` always
+# start one; `+` and `-` only before something that is not a number or a space ("prix, -20 %" stays as written).
+EMBEDDED_FORMULA = re.compile(
+    r"([,;\t][\s\u00a0\u200b]*)([=@\uff1d\ufe66\uff20\ufe6b]|[+\-\u2212\uff0b\uff0d\ufe62\ufe63](?=[^\d\s]))"
+)
 
 
 def _is_blank(char):
@@ -35,6 +42,7 @@ def neutralise_cell(value):
     get a leading apostrophe; anything else (numbers, dates, None, harmless texts) is returned unchanged."""
     if not isinstance(value, str) or not value:
         return value
+    value = EMBEDDED_FORMULA.sub(r"\1'\2", value)
     if value.startswith(CONTROL_STARTS):
         return "'" + value
     start = 0

@@ -13,6 +13,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.middleware import get_user as signed_in_user
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -50,7 +51,17 @@ def _is_locked_out(request):
 
 
 class ThrottledLoginMixin:
-    """A login form that says why django-axes refused, instead of "wrong password"."""
+    """A login form that says why django-axes refused, instead of "wrong password".
+
+    A username longer than any account's is refused by the form before anyone is asked: Django's form only sets
+    `max_length` after building the field (no validator follows), and django-axes would fail to record it (500).
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["username"]
+        if field.max_length and not any(isinstance(v, MaxLengthValidator) for v in field.validators):
+            field.validators.append(MaxLengthValidator(field.max_length))
 
     def clean(self):
         try:

@@ -22,7 +22,7 @@ from core.input import whole_number
 from .forms import AppealForm, ContributionForm, RegistrationForm, ReportForm
 from .models import Contribution, QuestionnairePage
 from .services import Refused
-from .services.abuse import check_rate_limit, client_fingerprint
+from .services.abuse import check_rate_limit, client_fingerprint, client_network
 from .services.contributions import confirm_contribution, refuse_unless_open, submit_contribution
 from .services.events import cancel_registration, confirm_registration, register_for_event, seats_left
 from .services.links import (
@@ -55,6 +55,14 @@ def client_address(request):
 
 def fingerprint(request):
     return client_fingerprint(client_address(request))
+
+
+def client_for_sign_in(request):
+    """The client that login throttling (django-axes) counts: as for rate limits, an IPv6 host by the /64 it picks
+    its addresses in (given as the network's first address, a valid address to store), so that changing address
+    within it does not start a new count."""
+    network = client_network(client_address(request))
+    return network.split("/")[0]
 
 
 def process_context(process, request):

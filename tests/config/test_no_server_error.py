@@ -33,8 +33,13 @@ from wagtail.models import Page, get_page_models
 
 from charter.models import LegalTextKind
 from communes.models import CommuneSpacePage
-from participation.models import ContributionStatus, ProcessPage
-from participation.services.links import APPEAL_SALT, CONFIRM_SALT
+from participation.models import ContributionStatus, EventRegistration, ProcessPage
+from participation.services.links import (
+    APPEAL_SALT,
+    CONFIRM_SALT,
+    REGISTRATION_CANCEL_SALT,
+    REGISTRATION_CONFIRM_SALT,
+)
 from participation.services.personal_data import rights_url
 from search.api import PublicPagesAPIViewSet
 from tests.config.matrix_urls import routes
@@ -251,6 +256,8 @@ def _route_values(route, world):
         "participation:appeal": {"token": world["appeal_token"]},
         "participation:my_data": {"token": world["rights_token"]},
         "participation:my_data_download": {"token": world["rights_token"]},
+        "participation:confirm_registration": {"token": world["registration_confirm_token"]},
+        "participation:cancel_registration": {"token": world["registration_cancel_token"]},
         "wagtailapi:pages:detail": {"pk": world["process"].pk},
         "feeds:commune_rss": {"slug": world["space"].slug},
         "feeds:commune_atom": {"slug": world["space"].slug},
@@ -352,7 +359,8 @@ def _add_api_parameters(inputs, world):
 # --- Stored rows: what a request must not change --------------------------------------------------
 
 # What visitors and staff wrote, by table; rows of the contributor whose signed links are tried may change
-# (withdrawn, erased: what those links are for), and a report may hide a contribution (its status).
+# (withdrawn, erased: what those links are for), so may their meeting registration (confirmed, cancelled), and a
+# report may hide a contribution (its status).
 STORED = {
     "wagtailcore_page": "id, path, title, slug, content_type_id, live",
     "participation_contribution": "id, process_id, pseudonym, email, text, created_at",
@@ -375,6 +383,8 @@ def stored_rows_sql(world):
         condition = f"id <= {last}"
         if table == "participation_contribution":
             condition += f" AND id NOT IN ({', '.join(str(pk) for pk in world['own_contributions'])})"
+        if table == "participation_eventregistration":
+            condition += f" AND id NOT IN ({', '.join(str(pk) for pk in world['own_registrations'])})"
         parts.append(
             f"SELECT '{table}', md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) "
             f"FROM (SELECT {columns} FROM {table} WHERE {condition}) t"
@@ -401,7 +411,11 @@ def world(module_transaction):
     email = "fuzz.contributor@example.org"
     confirmed = add_contribution(process, "Une contribution à soi.", email=email)
     rejected = add_contribution(process, "Une contribution refusée.", email=email, status=ContributionStatus.REJECTED)
+    registration = EventRegistration.objects.create(process=process, name="Alex", email=email)
     world = {
+        "registration_confirm_token": signing.dumps(registration.pk, salt=REGISTRATION_CONFIRM_SALT),
+        "registration_cancel_token": signing.dumps(registration.pk, salt=REGISTRATION_CANCEL_SALT),
+        "own_registrations": [registration.pk],
         "process": process,
         "space": space,
         "confirm_token": signing.dumps(confirmed.pk, salt=CONFIRM_SALT),

@@ -104,7 +104,7 @@ def test_an_attacker_cannot_lock_a_known_user_out_from_everywhere(client, editor
 
 
 def test_behind_a_proxy_the_client_address_is_the_one_rate_limits_use(client, settings, editor):
-    from participation.views import client_address
+    from participation.views import client_for_sign_in
 
     settings.TRUSTED_PROXY_COUNT = 1
     proxy = {"REMOTE_ADDR": "10.0.0.2"}
@@ -119,7 +119,7 @@ def test_behind_a_proxy_the_client_address_is_the_one_rate_limits_use(client, se
         == 429
     )
     assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.66"}
-    assert settings.AXES_CLIENT_IP_CALLABLE == f"{client_address.__module__}.{client_address.__name__}"
+    assert settings.AXES_CLIENT_IP_CALLABLE == f"{client_for_sign_in.__module__}.{client_for_sign_in.__name__}"
     # Another client through the same proxy is not locked.
     other = sign_in(client, "admin", editor.username, PASSWORD, HTTP_X_FORWARDED_FOR="198.51.100.20", **proxy)
     assert other.status_code == 302
@@ -148,4 +148,26 @@ def test_the_public_api_does_not_check_passwords(client, editor):
     response = client.get("/api/v2/pages/", HTTP_AUTHORIZATION=f"Basic {wrong}")
 
     assert response.status_code == 200  # the header is ignored: the visitor is anonymous
+    assert not AccessAttempt.objects.exists()
+
+
+def test_an_ipv6_client_changing_address_within_its_network_is_still_locked(client, editor):
+    """A home connection has 2^64 IPv6 addresses: the lock counts the /64, as rate limits do."""
+    for number in range(1, 31):
+        sign_in(client, "admin", editor.username, "wrong-password", REMOTE_ADDR=f"2001:db8:1:2::{number:x}")
+
+    response = sign_in(client, "admin", editor.username, PASSWORD, REMOTE_ADDR="2001:db8:1:2::ff")
+
+    assert response.status_code == 429
+    assert not signed_in(client)
+    assert sign_in(client, "admin", editor.username, PASSWORD, REMOTE_ADDR="2001:db8:9:9::1").status_code == 302
+
+
+@pytest.mark.parametrize("form", LOGIN_FORMS)
+def test_a_username_longer_than_any_account_is_refused_by_the_form_not_a_500(client, form):
+    client.raise_request_exception = False
+
+    response = sign_in(client, form, "x" * 300, "wrong-password")
+
+    assert response.status_code == 200
     assert not AccessAttempt.objects.exists()
