@@ -13,7 +13,7 @@ own refusals (unknown field, type or ordering) keep their message.
 import logging
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
 from taggit.managers import TaggableManager
@@ -74,11 +74,14 @@ def check_field_value(model, name, value):
     if field.is_relation:  # a page, phases, themes: named by their id
         field = field.related_model._meta.pk
     try:
-        field.to_python(value)
-    except ValidationError as error:
+        python_value = field.to_python(value)
+        # What the database is then given must fit it too: 9999-12-31T23:59:59-14:00 is past the year 9999 in UTC.
+        field.get_db_prep_value(python_value, connection)
+    except (ValidationError, OverflowError, ValueError) as error:
+        reason = " ".join(error.messages) if isinstance(error, ValidationError) else _("valeur hors limites")
         raise BadRequestError(
             _("« %(value)s » n'est pas une valeur possible pour « %(name)s » : %(reason)s")
-            % {"value": value[:100], "name": name, "reason": " ".join(error.messages)}
+            % {"value": value[:100], "name": name, "reason": reason}
         ) from None
 
 

@@ -70,6 +70,12 @@ for query in ['"', '"participe', 'je "participe"', '""', '*', '-', 'a"b', "l'éc
     answers[f"api {query}"] = anonymous.get("/api/v2/pages/", {"search": query}).status_code
     answers[f"admin explorer {query}"] = staff.get("/admin/pages/", {"q": query}).status_code
     answers[f"admin chooser {query}"] = staff.get("/admin/choose-page/search/", {"q": query}).status_code
+# A date the field accepts but that SQLite's conversion to UTC cannot hold (past the year 9999, before the year 1).
+for when in ("9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"):
+    for name in ("event_starts_at", "first_published_at"):
+        answers[f"api {name}={when}"] = anonymous.get(
+            "/api/v2/pages/", {"type": "participation.ProcessPage", name: when}
+        ).status_code
 found = [list(Page.objects.search(query)) for query in ("participe", '"participe"', '"')]
 print(json.dumps({"answers": answers, "found": [[page.title for page in pages] for pages in found]}))
 """
