@@ -164,7 +164,7 @@ def test_an_ipv6_client_changing_address_within_its_network_is_still_locked(clie
 
 
 @pytest.mark.parametrize("form", LOGIN_FORMS)
-def test_a_username_longer_than_any_account_is_refused_by_the_form_not_a_500(client, form):
+def test_a_username_longer_than_any_account_is_refused_by_the_form_not_a_500(client, db, form):
     client.raise_request_exception = False
 
     response = sign_in(client, form, "x" * 300, "wrong-password")
