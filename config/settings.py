@@ -379,6 +379,8 @@ AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_CLIENT_IP_CALLABLE = "participation.views.client_for_sign_in"
+# The name tried, cut to what django-axes can record, whichever sign-in form sent it (core.logins).
+AXES_USERNAME_CALLABLE = "core.logins.attempted_username"
 # The sign-in page itself answers, with the reason in French (429 Too Many Requests).
 AXES_LOCKOUT_CALLABLE = "core.logins.lockout_response"
 AXES_RESET_ON_SUCCESS = True

@@ -45,6 +45,18 @@ def lockout_message():
     ) % {"minutes": minutes}
 
 
+def attempted_username(request, credentials=None):
+    """AXES_USERNAME_CALLABLE: the name a sign-in tried, as django-axes records and counts it.
+
+    Its column holds 255 characters and a client may send more: the database refused the record (a 500). The forms
+    here refuse such names first; Wagtail's own sign-in for private pages (`/_util/login/`) does not. Cut, on every
+    sign-in path: no account has such a name.
+    """
+    data = credentials if credentials else getattr(request, "data", request.POST)
+    username = data.get(settings.AXES_USERNAME_FORM_FIELD)
+    return username[:255] if isinstance(username, str) else username
+
+
 def _is_locked_out(request):
     # Set by django-axes while it refuses this sign-in (backend or failure handler).
     return getattr(request, "axes_locked_out", False)

@@ -26,7 +26,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import Client, override_settings
-from django.urls import reverse
+from django.urls import resolve, reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from wagtail.models import Page, get_page_models
@@ -231,7 +231,7 @@ class Inputs:
     maybe_read: dict = field(default_factory=dict)  # address → {parameter names}
     get_base: dict = field(default_factory=dict)  # path → fixed parameters sent along (the API's type)
     forms: dict = field(default_factory=dict)  # (action path, field names) → Form
-    form_kinds: dict = field(default_factory=dict)  # field names → one (action path, Form) for each kind of form
+    form_kinds: dict = field(default_factory=dict)  # (field names, view) → (action path, Form), one of each kind
     code_reads: set = field(default_factory=set)
     unfilled_routes: list = field(default_factory=list)
 
@@ -331,9 +331,11 @@ def find_inputs(world):
             seen_views.add(served_by)
             inputs.maybe_read[url] = {*inputs.code_reads, "x"}
     inputs.get = {address: names for address, names in inputs.get.items() if names}
-    # One form of each kind (the report forms of every contribution are one kind).
+    # One form of each kind: a view's, or a page's by its fields (the report forms of every contribution are one);
+    # the confirmations of a contribution and of a registration, both a bare button, are two.
     for (action, names), form in inputs.forms.items():
-        inputs.form_kinds.setdefault(names, (action, form))
+        view = resolve(action).view_name
+        inputs.form_kinds.setdefault((names, "" if view == "wagtail_serve" else view), (action, form))
     _add_api_parameters(inputs, world)
     return inputs
 
@@ -472,11 +474,20 @@ def test_the_enumeration_finds_every_kind_of_input(world):
     assert sum(len(names) for names in inputs.get.values()) >= 45, inputs.get
     actions = {action for action, _names in inputs.forms}
     form_fields = {name for _action, names in inputs.forms for name in names}
-    for expected in ("contribuer/", "inscription/", "/signaler/", "/participation/mes-donnees/", "/connexion/"):
+    for expected in (
+        "contribuer/",
+        "inscription/",
+        "/signaler/",
+        "/participation/mes-donnees/",
+        "/participation/inscription/confirmer/",
+        "/participation/inscription/annuler/",
+        "/connexion/",
+        "/_util/login/",
+    ):
         assert any(expected in action for action in actions), (expected, actions)
     assert {"pseudonym", "email", "text", "rule_key", "needs", "action", "username", "password"} <= form_fields
     assert any(action.startswith(world["process"].url) for action in actions)
-    assert len(inputs.form_kinds) >= 9, list(inputs.form_kinds)
+    assert len(inputs.form_kinds) >= 12, list(inputs.form_kinds)
     questionnaires = [action for action in actions if "/participation/" not in action and action.count("/") >= 4]
     assert questionnaires, "the questionnaire's form"
 
