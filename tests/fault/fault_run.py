@@ -333,7 +333,9 @@ def main():
             env,
         )
         if has_task_worker(env):
-            services.spawn("worker", [PYTHON, "manage.py", "db_worker", "--backend", "emails", "--interval", "0.2"], env)
+            services.spawn(
+                "worker", [PYTHON, "manage.py", "db_worker", "--backend", "emails", "--interval", "0.2"], env
+            )
         wait_for_port(WEB_PORT)
 
         citizens = [Citizen(number, process_url) for number in range(options.citizens)]
