@@ -62,7 +62,7 @@ run: install staticfiles/staticfiles.json
 	$(RUN_ENV) $(BIN)/python manage.py load_demo
 	@$(RUN_ENV) $(BIN)/python manage.py demo_admin --url $(RUN_URL)/admin/
 	@echo "Site: $(RUN_URL)/   (Ctrl+C to stop)"
-	$(RUN_ENV) $(BIN)/python manage.py db_worker --backend emails --no-reload & worker=$$!; \
+	$(RUN_ENV) $(BIN)/python manage.py email_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
 	$(RUN_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 

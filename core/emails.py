@@ -6,15 +6,28 @@ if and only if the data it speaks of is committed. The worker (`manage.py db_wor
 when the SMTP server is down or refuses for a while, the task queues its next attempt later (django-tasks has no
 retries of its own), up to `EMAIL_RETRY_DELAYS`, about a day; after the last one the task stays failed, logged as an
 error, for an operator to look at.
+
+The worker (`manage.py email_worker`, django-tasks-db's worker made to outlive the database) keeps going through a
+database outage or restart: it waits and reconnects instead of dying; a task whose outcome could not be written
+is written once the database is back; a task that failed because of the database (not of the SMTP server) is run
+again; a task left "running" by a worker that died is run again (`requeue_stalled_emails`). Delivery is at least
+once: only a worker killed between the SMTP server's answer and the database's can send an email twice.
 """
 
 import datetime
 import logging
+import random
 import smtplib
+import time
 
 from django.core.mail import EmailMessage, get_connection
+from django.db import close_old_connections
 from django.utils import timezone
-from django_tasks import task
+from django_tasks import TaskResultStatus, task
+from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
+
+from core.outage import OUTAGES
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +35,16 @@ EMAIL_TASK_BACKEND = "emails"
 
 # Minutes to wait before each new attempt: nine attempts over about 23 hours.
 EMAIL_RETRY_DELAYS = (1, 5, 15, 30, 60, 180, 360, 720)
+
+# A task "running" for longer than this was left by a worker that died: far longer than one attempt can take
+# (EMAIL_TIMEOUT, 30 s by default, for each step of the SMTP dialogue), so a live worker's task is never taken.
+EMAIL_TASK_STALLED_AFTER = datetime.timedelta(minutes=15)
+# How long a worker keeps trying to write a task's outcome while the database is away, before it gives up.
+OUTCOME_PATIENCE_SECONDS = 300
+# When an attempt cut short by the database is run again.
+RUN_AGAIN_AFTER = datetime.timedelta(seconds=30)
+# Longest wait between two tries while the database is away.
+OUTAGE_MAX_WAIT_SECONDS = 30
 
 
 def queue_email(subject, body, recipients, *, from_email=None):
@@ -92,3 +115,105 @@ def _after_failure(error, *, attempt, **email):
         retry.id,
     )
     return {"sent": False, "attempt": attempt, "error": str(error), "next_attempt": retry.id}
+
+
+def requeue_stalled_emails(*, worker_id=None, now=None):
+    """Put back in the queue the email tasks no live worker is running; return how many.
+
+    Those "running" for longer than `EMAIL_TASK_STALLED_AFTER` (their worker died), and, with `worker_id`, those
+    this worker claimed before an outage interrupted it (it runs one task at a time, so none is still running).
+    """
+    now = now or timezone.now()
+    running = DBTaskResult.objects.running().filter(backend_name=EMAIL_TASK_BACKEND)
+    stalled = set(running.filter(started_at__lt=now - EMAIL_TASK_STALLED_AFTER).values_list("pk", flat=True))
+    if worker_id:
+        # A handful of rows at most; read in Python, as SQLite cannot look inside a JSON list.
+        stalled |= {pk for pk, workers in running.values_list("pk", "worker_ids") if workers[-1:] == [worker_id]}
+    count = running.filter(pk__in=stalled).update(status=TaskResultStatus.READY, started_at=None) if stalled else 0
+    if count:
+        logger.warning("%d email task(s) left running by an interrupted worker put back in the queue", count)
+    return count
+
+
+class EmailWorker(Worker):
+    """django-tasks-db's worker for the email queue, which outlives database outages.
+
+    Between batches it sleeps `interval`, and puts stalled tasks back in the queue every minute. When the database
+    goes away it waits (1, 2, 4… up to 30 s) and starts again, instead of exiting as django-tasks-db's worker does.
+    """
+
+    HOUSEKEEPING_SECONDS = 60
+
+    def __init__(self, *, batch=False, startup_delay=True, **options):
+        # The parent's loop runs one batch (every task due); this one loops over batches.
+        super().__init__(batch=True, startup_delay=False, **options)
+        self.stop_when_idle = batch
+        self.first_start_delay = startup_delay and self.interval
+        self.next_housekeeping = 0.0
+
+    def run(self):
+        if self.first_start_delay:
+            time.sleep(random.random())  # noqa: S311 - several workers started together do not poll in step
+        outages = 0
+        while self.running:
+            try:
+                self.housekeeping(after_outage=outages > 0)
+                super().run()
+            except OUTAGES as error:
+                outages += 1
+                wait = min(2 ** (outages - 1), OUTAGE_MAX_WAIT_SECONDS)
+                logger.warning("Database unavailable (%s); the email worker tries again in %d s", error, wait)
+                close_old_connections()
+                time.sleep(wait)
+                continue
+            outages = 0
+            if self.stop_when_idle or (self.max_tasks is not None and self._run_tasks >= self.max_tasks):
+                return
+            if self.running:
+                time.sleep(self.interval)
+
+    def housekeeping(self, *, after_outage):
+        if after_outage or time.monotonic() >= self.next_housekeeping:
+            requeue_stalled_emails(worker_id=self.worker_id if after_outage else None)
+            self.next_housekeeping = time.monotonic() + self.HOUSEKEEPING_SECONDS
+
+    def run_task(self, db_task_result):
+        db_task_result.set_successful = self._patiently(db_task_result.set_successful)
+        db_task_result.set_failed = self._patiently(self._fail_or_run_again(db_task_result))
+        super().run_task(db_task_result)
+
+    def _fail_or_run_again(self, db_task_result):
+        """A task that failed because the database went away (queueing its retry, say) is run again, not failed."""
+        set_failed = db_task_result.set_failed
+
+        def fail_or_run_again(error):
+            if not isinstance(error, OUTAGES):
+                return set_failed(error)
+            db_task_result.status = TaskResultStatus.READY
+            db_task_result.started_at = None
+            db_task_result.run_after = timezone.now() + RUN_AGAIN_AFTER
+            db_task_result.save(update_fields=["status", "started_at", "run_after"])
+            logger.warning(
+                "Email task %s interrupted by the database (%s): it will run again", db_task_result.id, error
+            )
+            return None
+
+        return fail_or_run_again
+
+    def _patiently(self, record):
+        """Write a task's outcome, waiting for the database if it is away (the email may already be sent)."""
+
+        def patiently(*args):
+            deadline = time.monotonic() + OUTCOME_PATIENCE_SECONDS
+            wait = 1
+            while True:
+                try:
+                    return record(*args)
+                except OUTAGES:
+                    if time.monotonic() >= deadline:
+                        raise
+                    close_old_connections()
+                    time.sleep(wait)
+                    wait = min(wait * 2, OUTAGE_MAX_WAIT_SECONDS)
+
+        return patiently

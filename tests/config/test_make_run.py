@@ -75,7 +75,7 @@ def test_make_run_prints_and_emails_its_links_on_its_own_port():
     assert "demo_admin --url http://127.0.0.1:8031/admin/" in commands["demo_admin"]
     assert "runserver 127.0.0.1:8031" in commands["runserver"]
     assert base_urls_under(commands["runserver"]) == ["http://127.0.0.1:8031", "http://127.0.0.1:8031"]
-    assert base_urls_under(commands["db_worker"]) == ["http://127.0.0.1:8031", "http://127.0.0.1:8031"]
+    assert base_urls_under(commands["email_worker"]) == ["http://127.0.0.1:8031", "http://127.0.0.1:8031"]
     assert not any("8000" in line for line in commands.values())
 
 
@@ -86,7 +86,7 @@ def test_addresses_the_caller_set_are_kept():
         "http://127.0.0.1:8031",
         "https://jeparticipe.example.fr",
     ]
-    assert base_urls_under(commands["db_worker"], WAGTAILADMIN_BASE_URL="https://admin.example.fr") == [
+    assert base_urls_under(commands["email_worker"], WAGTAILADMIN_BASE_URL="https://admin.example.fr") == [
         "https://admin.example.fr",
         "https://admin.example.fr",
     ]
@@ -97,7 +97,7 @@ def test_make_run_sends_emails_with_a_worker_stopped_with_the_server():
 
     # One shell: the worker in the background, killed when the server stops (Ctrl+C included).
     assert re.search(
-        r"manage\.py db_worker --backend emails .*& worker=\$!; \\\ntrap 'kill \$worker.*' EXIT; \\\n.*runserver",
+        r"manage\.py email_worker.*& worker=\$!; \\\ntrap 'kill \$worker.*' EXIT; \\\n.*runserver",
         printed,
     )
 

@@ -5,6 +5,7 @@ and the email was lost. Here the email task backend is the database one, as in p
 sends at once), and the worker runs in the test process, one batch at a time.
 """
 
+import contextlib
 import datetime
 import smtplib
 from pathlib import Path
@@ -13,20 +14,21 @@ from unittest import mock
 import pytest
 from django.conf import settings as django_settings
 from django.core import mail
-from django.db import transaction
+from django.core.management import call_command
+from django.db import OperationalError, transaction
 from django.utils import timezone
 from django_tasks import TaskResultStatus
-from django_tasks_db.management.commands.db_worker import Worker
-from django_tasks_db.models import DBTaskResult
+from django_tasks_db.models import DBTaskResult, DBTaskResultQuerySet
 
 from charter.services import current_acceptance_terms
-from core.emails import EMAIL_RETRY_DELAYS
+from core.emails import EMAIL_RETRY_DELAYS, EMAIL_TASK_STALLED_AFTER, EmailWorker, requeue_stalled_emails
 from participation.models import Contribution
 from participation.services.contributions import submit_contribution
 from tests.participation.conftest import contribution_data, submit
 
 SMTP_DOWN = ConnectionRefusedError(111, "Connection refused")
 SEND = "django.core.mail.backends.locmem.EmailBackend.send_messages"
+DATABASE_GONE = OperationalError("terminating connection due to administrator command")
 
 
 @pytest.fixture
@@ -39,24 +41,32 @@ def email_tasks(**filters):
     return DBTaskResult.objects.filter(task_path="core.emails.deliver_email", **filters)
 
 
-def run_worker(at=None):
-    """One pass of the worker over the tasks due at `at` (now by default), as `db_worker --batch` does."""
-    worker = Worker(
+def run_worker(at=None, worker_id="test-worker"):
+    """One pass of the worker over the tasks due at `at` (now by default), as `email_worker --batch` does."""
+    worker = EmailWorker(
         queue_names=["default"],
         interval=0,
         batch=True,
         backend_name="emails",
         startup_delay=False,
         max_tasks=None,
-        worker_id="test-worker",
+        worker_id=worker_id,
         excluded_queue_names=[],
     )
-    # The worker drops the connection between tasks, which would end the test's transaction.
+    with worker_in_test(), mock.patch("django.utils.timezone.now", return_value=at or timezone.now()):
+        worker.run()
+    return worker
+
+
+@contextlib.contextmanager
+def worker_in_test():
+    """The worker drops the connection between tasks, which would end the test's transaction; it never sleeps."""
     with (
         mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"),
-        mock.patch("django.utils.timezone.now", return_value=at or timezone.now()),
+        mock.patch.multiple("core.emails", close_old_connections=mock.DEFAULT, time=mock.DEFAULT) as patched,
     ):
-        worker.run()
+        patched["time"].monotonic.return_value = 0.0
+        yield patched
 
 
 def test_a_contribution_is_answered_at_once_even_with_the_smtp_server_down(client, process, queued):
@@ -178,3 +188,107 @@ def test_no_app_sends_an_email_but_through_the_queue():
             offenders += [f"{path.relative_to(root)}: {word}" for word in senders if word in source]
 
     assert offenders == []
+
+
+def fail_first(calls, error, real):
+    """A stand-in for `real` that raises `error` for its first `calls` calls (the database away), then works."""
+    state = {"left": calls}
+
+    def stand_in(*args, **kwargs):
+        if state["left"]:
+            state["left"] -= 1
+            raise error
+        return real(*args, **kwargs)
+
+    return stand_in
+
+
+def test_the_worker_outlives_a_database_restart_and_sends_what_was_queued(client, process, queued):
+    """Before: django-tasks-db's worker exited at the first database error; the emails queued stayed unsent."""
+    submit(client, process)
+    real = DBTaskResultQuerySet.get_locked
+
+    with (
+        mock.patch.object(DBTaskResultQuerySet, "get_locked", fail_first(3, DATABASE_GONE, real)),
+        worker_in_test() as patched,
+    ):
+        EmailWorker(
+            queue_names=["default"],
+            interval=0,
+            batch=True,
+            backend_name="emails",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id="w",
+            excluded_queue_names=[],
+        ).run()
+
+    assert [call.args[0] for call in patched["time"].sleep.call_args_list] == [1, 2, 4]  # waits, then tries again
+    assert len(mail.outbox) == 1
+    assert email_tasks(status=TaskResultStatus.SUCCESSFUL).count() == 1
+
+
+def test_an_outcome_the_database_could_not_take_is_written_when_it_is_back_and_the_email_not_sent_twice(
+    client, process, queued
+):
+    submit(client, process)
+    real = DBTaskResult.save
+
+    with mock.patch.object(DBTaskResult, "save", fail_first(6, DATABASE_GONE, real)):
+        # The claim's save fails first: nothing is sent until the database takes it.
+        run_worker()
+
+    assert len(mail.outbox) == 1
+    assert email_tasks(status=TaskResultStatus.SUCCESSFUL).count() == 1
+    assert not email_tasks().exclude(status=TaskResultStatus.SUCCESSFUL).exists()
+
+
+def test_a_task_interrupted_by_the_database_runs_again_instead_of_failing(client, process, queued):
+    """SMTP down and the database gone while the next attempt is queued: the email must not end up failed."""
+    submit(client, process)
+    task = email_tasks().get()
+
+    with (
+        mock.patch(SEND, side_effect=SMTP_DOWN),
+        mock.patch("django_tasks_db.backend.DatabaseBackend.enqueue", side_effect=DATABASE_GONE),
+    ):
+        run_worker()
+    task.refresh_from_db()
+    assert task.status == TaskResultStatus.READY and email_tasks().count() == 1
+
+    run_worker(timezone.now() + datetime.timedelta(minutes=1))
+    assert len(mail.outbox) == 1
+    assert email_tasks(status=TaskResultStatus.SUCCESSFUL).count() == 1
+
+
+def test_tasks_left_running_by_a_dead_worker_are_sent_again_but_not_those_a_live_worker_runs(client, process, queued):
+    for number in range(3):
+        submit(client, process, email=f"habitant{number}@example.org")
+    now = timezone.now()
+    dead_long_ago, live, interrupted = email_tasks().order_by("enqueued_at")
+    for task, worker_id, started in (
+        (dead_long_ago, "dead", now - EMAIL_TASK_STALLED_AFTER - datetime.timedelta(minutes=1)),
+        (live, "live", now - datetime.timedelta(minutes=1)),
+        (interrupted, "this-one", now - datetime.timedelta(seconds=5)),
+    ):
+        task.claim(worker_id)
+        email_tasks(pk=task.pk).update(started_at=started)
+
+    assert requeue_stalled_emails(now=now) == 1
+    assert requeue_stalled_emails(worker_id="this-one", now=now) == 1
+    assert set(email_tasks(status=TaskResultStatus.READY).values_list("pk", flat=True)) == {
+        dead_long_ago.pk,
+        interrupted.pk,
+    }
+    run_worker()
+    assert len(mail.outbox) == 2
+    assert email_tasks(status=TaskResultStatus.RUNNING).get().pk == live.pk
+
+
+def test_the_email_worker_command_sends_the_queue(client, process, queued):
+    submit(client, process)
+
+    with worker_in_test():
+        call_command("email_worker", "--batch", "--no-startup-delay", verbosity=0)
+
+    assert len(mail.outbox) == 1 and email_tasks(status=TaskResultStatus.SUCCESSFUL).count() == 1
