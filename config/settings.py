@@ -235,15 +235,18 @@ STORAGES = {
 
 # --- Email --------------------------------------------------------------------
 
+# Whatever sends with Django's mail API (Wagtail's password reset and notifications too) only queues a task
+# (`core.emails`); the email worker sends it through EMAIL_DELIVERY_BACKEND: SMTP, or the console without EMAIL_HOST.
+EMAIL_BACKEND = "core.emails.QueuedEmailBackend"
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 if EMAIL_HOST:
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_PORT = env_int("EMAIL_PORT", 587)
     EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
     EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "participation@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Seconds to wait for the SMTP server: only the email worker talks to it (`core.emails`).
@@ -509,6 +512,8 @@ RATE_LIMITS = {
     "report": (env_int("RATE_LIMIT_REPORTS", 10), 600),
     "register": (env_int("RATE_LIMIT_REGISTRATIONS", 5), 600),
     "appeal": (5, 3600),
+    # Wagtail's "forgotten password" form: each request may email a staff member.
+    "password_reset": (5, 3600),
 }
 CONTRIBUTIONS_PER_PAGE = 10
 # Personal data of contributions (pseudonym, email, unpublished text) is anonymised this many days after

@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from django.views.decorators.cache import never_cache
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.admin.views import account
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 from wagtail.utils.urlpatterns import decorate_urlpatterns
@@ -14,6 +15,7 @@ from communes.admin import scoping
 from communes.checks import serves_media_here
 from core.logins import AgentLoginForm
 from core.logins import admin_urlpatterns as login_admin_urlpatterns
+from participation.views import throttled
 from search import feeds
 from search import views as search_views
 from search.api import api_router
@@ -26,6 +28,8 @@ urlpatterns = [
     # The second factor's code page (a wrong code counts toward throttling), its QR code and device removal, over
     # wagtail-2fa's.
     path("admin/", include(decorate_urlpatterns(login_admin_urlpatterns, never_cache))),
+    # Wagtail's "forgotten password" form, rate-limited per client like the public forms (each request may email).
+    path("admin/password_reset/", throttled("password_reset")(account.PasswordResetView.as_view())),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("recherche/", search_views.search, name="search"),

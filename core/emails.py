@@ -1,17 +1,21 @@
-"""Every email the platform sends goes through `queue_email`: queued as a task, sent by a worker, retried.
+"""Every email the platform sends is queued as a task, sent by a worker, retried.
 
-A citizen's request never waits for the SMTP server: `queue_email` only stores a task. With the database
-backend (settings `TASKS["emails"]`) the task is a row written in the caller's transaction, so an email is queued
-if and only if the data it speaks of is committed. The worker (`manage.py db_worker --backend emails`) sends it;
-when the SMTP server is down or refuses for a while, the task queues its next attempt later (django-tasks has no
-retries of its own), up to `EMAIL_RETRY_DELAYS`, about a day; after the last one the task stays failed, logged as an
-error, for an operator to look at.
+The project's own emails go through `queue_email`; everything else that sends with Django's mail API (Wagtail's
+password reset and its moderation and comment notifications) goes through `EMAIL_BACKEND`, which is
+`QueuedEmailBackend`: the same queue. Only the worker talks to the real server, through `EMAIL_DELIVERY_BACKEND`.
 
-The worker (`manage.py email_worker`, django-tasks-db's worker made to outlive the database) keeps going through a
-database outage or restart: it waits and reconnects instead of dying; a task whose outcome could not be written
-is written once the database is back; a task that failed because of the database (not of the SMTP server) is run
-again; a task left "running" by a worker that died is run again (`requeue_stalled_emails`). Delivery is at least
-once: only a worker killed between the SMTP server's answer and the database's can send an email twice.
+A request never waits for the SMTP server: queueing only stores a task. With the database backend (settings
+`TASKS["emails"]`) the task is a row written in the caller's transaction, so an email is queued if and only if the
+data it speaks of is committed. The worker (`manage.py email_worker`) sends it; when the SMTP server is down or
+refuses for a while, the task queues its next attempt later (django-tasks has no retries of its own), up to
+`EMAIL_RETRY_DELAYS`, about a day; after the last one the task stays failed, logged as an error, for an operator to
+look at.
+
+The worker (`EmailWorker`, django-tasks-db's worker made to outlive the database) keeps going through a database
+outage or restart: it waits and reconnects instead of dying; a task whose outcome could not be written is written
+once the database is back; a task that failed because of the database (not of the SMTP server) is run again; a
+task left "running" by a worker that died is run again (`requeue_stalled_emails`). Delivery is at least once: only
+a worker killed between the SMTP server's answer and the database's can send an email twice.
 """
 
 import datetime
@@ -20,7 +24,9 @@ import random
 import smtplib
 import time
 
-from django.core.mail import EmailMessage, get_connection
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import close_old_connections
 from django.utils import timezone
 from django_tasks import TaskResultStatus, task
@@ -52,9 +58,47 @@ def queue_email(subject, body, recipients, *, from_email=None):
     recipients = [str(address) for address in recipients if address]
     if not recipients:
         return None
-    return deliver_email.enqueue(
-        subject=str(subject), body=str(body), recipients=recipients, from_email=from_email, attempt=1
-    )
+    return _enqueue({"subject": str(subject), "body": str(body), "recipients": recipients, "from_email": from_email})
+
+
+def _enqueue(email):
+    return deliver_email.enqueue(**email, attempt=1)
+
+
+def _given(options):
+    """The optional parts of an email that it has (a task's arguments stay short)."""
+    return {key: value for key, value in options.items() if value}
+
+
+class QueuedEmailBackend(BaseEmailBackend):
+    """Django's email backend for everything sent with Django's mail API: each message becomes a queued task.
+
+    Plain text, an HTML alternative, copies, reply-to and headers are kept; attachments are refused (nothing sends
+    one, and a task's arguments are JSON).
+    """
+
+    def send_messages(self, email_messages):
+        queued = 0
+        for message in email_messages:
+            if not message.recipients():
+                continue
+            if message.attachments:
+                raise ValueError("Emails with attachments cannot be queued")
+            html = [content for content, mimetype in getattr(message, "alternatives", []) if mimetype == "text/html"]
+            extra = {
+                "from_email": message.from_email,
+                "cc": [str(address) for address in message.cc],
+                "bcc": [str(address) for address in message.bcc],
+                "reply_to": [str(address) for address in message.reply_to],
+                "headers": {str(name): str(value) for name, value in message.extra_headers.items()},
+                "html": str(html[0]) if html else None,
+            }
+            recipients = [str(address) for address in message.to]
+            _enqueue(
+                {"subject": str(message.subject), "body": str(message.body), "recipients": recipients, **_given(extra)}
+            )
+            queued += 1
+        return queued
 
 
 def _is_transient(error):
@@ -65,22 +109,24 @@ def _is_transient(error):
 
 
 @task(backend=EMAIL_TASK_BACKEND)
-def deliver_email(*, subject, body, recipients, from_email=None, attempt=1):
+def deliver_email(*, subject, body, recipients=(), attempt=1, **extra):
     """Send the email once; on a transient SMTP failure, queue the next attempt and end this one.
 
     The message is handed to the server in one SMTP transaction: either the server took it (for every recipient it
     accepted) or it did not, so a retry never sends it twice to some. Once the server took it, an error on closing
     the connection does not count as a failure (that retry would send it twice).
     """
-    message = EmailMessage(subject, body, from_email, recipients)
-    connection = get_connection()
+    html = extra.pop("html", None)
+    message = EmailMultiAlternatives(subject, body, to=recipients, **extra)
+    if html:
+        message.attach_alternative(html, "text/html")
+    connection = get_connection(settings.EMAIL_DELIVERY_BACKEND)
     try:
         connection.open()
         connection.send_messages([message])
     except (smtplib.SMTPException, OSError) as error:
-        return _after_failure(
-            error, subject=subject, body=body, recipients=recipients, from_email=from_email, attempt=attempt
-        )
+        email = {"subject": subject, "body": body, "recipients": recipients, **_given({**extra, "html": html})}
+        return _after_failure(error, attempt=attempt, **email)
     finally:
         _close_quietly(connection)
     return {"sent": True, "attempt": attempt}
@@ -99,7 +145,7 @@ def _after_failure(error, *, attempt, **email):
         logger.error(
             "Email %r to %d recipient(s) not sent after %d attempt(s): %s",
             email["subject"],
-            len(email["recipients"]),
+            len(email["recipients"]) + len(email.get("cc", ())) + len(email.get("bcc", ())),
             attempt,
             error,
         )

@@ -4,6 +4,8 @@ Views that show a citizen's own data (the pages of the links sent by email, a fo
 typed) are `never_cache`: neither a browser's history nor a shared cache keeps them.
 """
 
+import functools
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -85,6 +87,25 @@ def process_context(process, request):
         "places_left": seats_left(process),
         "questionnaires": visible_pages(QuestionnairePage.objects.child_of(process), request.user),
     }
+
+
+def throttled(action):
+    """A view whose POSTs count toward the client's rate limit for `action` (RATE_LIMITS): past it, a French 429."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def throttled_view(request, *args, **kwargs):
+            if request.method == "POST":
+                try:
+                    check_rate_limit(action, fingerprint(request))
+                except Refused as refusal:
+                    context = {"title": "Trop de demandes", "message": refusal.message}
+                    return TemplateResponse(request, "participation/message.html", context, status=429)
+            return view(request, *args, **kwargs)
+
+        return throttled_view
+
+    return decorate
 
 
 def invalid_link(request, refusal):

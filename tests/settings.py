@@ -79,3 +79,6 @@ MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="participation-test-media-"))
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 TASKS = {**TASKS, "emails": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# The email worker delivers to `mail.outbox` (pytest-django makes EMAIL_BACKEND the same; a test that proves
+# Django's mail API queues sets EMAIL_BACKEND back to the queue).
+EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

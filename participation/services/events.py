@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from communes.gate import commune_space_of, is_commune_active
 from core.emails import queue_email
 
 from ..models import EventRegistration, ProcessPage
@@ -40,6 +41,11 @@ def _lock(process):
 def _refuse_unless_open(process):
     if not process.has_event or not process.event_capacity or process.event_starts_at < timezone.now():
         raise Refused(_("Les inscriptions à cette rencontre ne sont pas ouvertes."))
+    space = commune_space_of(process)
+    if space is None or not is_commune_active(space.commune_id):
+        raise Refused(
+            _("Les inscriptions à cette rencontre sont closes : la commune ne participe plus à la plateforme.")
+        )
 
 
 def _refuse_if_full(process):

@@ -15,27 +15,41 @@ REGISTRATION_CONFIRM_SALT = "participation.registration.confirm"
 REGISTRATION_CANCEL_SALT = "participation.registration.cancel"
 
 
-def confirmation_url(contribution):
-    token = signing.dumps(contribution.pk, salt=CONFIRM_SALT)
-    return settings.PUBLIC_BASE_URL + reverse("participation:confirm", args=[token])
+def _signed_url(view_name, pk, salt):
+    return settings.PUBLIC_BASE_URL + reverse(view_name, args=[signing.dumps(pk, salt=salt)])
 
 
-def appeal_url(contribution):
-    token = signing.dumps(contribution.pk, salt=APPEAL_SALT)
-    return settings.PUBLIC_BASE_URL + reverse("participation:appeal", args=[token])
-
-
-def contribution_from_token(token, salt, max_age):
+def _object_from_token(queryset, token, salt, max_age, *, expired, missing):
+    """The object a signed link names; a forged, expired or other kind of link is refused in French."""
     try:
         pk = signing.loads(token, salt=salt, max_age=max_age)
     except signing.SignatureExpired:
-        raise Refused(_("Ce lien a expiré. Vous pouvez déposer à nouveau votre contribution.")) from None
+        raise Refused(expired) from None
     except signing.BadSignature:
         raise Refused(_("Ce lien n'est pas valide. Vérifiez qu'il a été copié en entier.")) from None
-    contribution = Contribution.objects.select_related("process").filter(pk=pk).first()
-    if contribution is None:
-        raise Refused(_("Cette contribution n'existe plus."))
-    return contribution
+    found = queryset.select_related("process").filter(pk=pk).first()
+    if found is None:
+        raise Refused(missing)
+    return found
+
+
+def confirmation_url(contribution):
+    return _signed_url("participation:confirm", contribution.pk, CONFIRM_SALT)
+
+
+def appeal_url(contribution):
+    return _signed_url("participation:appeal", contribution.pk, APPEAL_SALT)
+
+
+def contribution_from_token(token, salt, max_age):
+    return _object_from_token(
+        Contribution.objects,
+        token,
+        salt,
+        max_age,
+        expired=_("Ce lien a expiré. Vous pouvez déposer à nouveau votre contribution."),
+        missing=_("Cette contribution n'existe plus."),
+    )
 
 
 def contribution_for_appeal(token):
@@ -46,13 +60,11 @@ def contribution_for_appeal(token):
 
 
 def registration_confirmation_url(registration):
-    token = signing.dumps(registration.pk, salt=REGISTRATION_CONFIRM_SALT)
-    return settings.PUBLIC_BASE_URL + reverse("participation:confirm_registration", args=[token])
+    return _signed_url("participation:confirm_registration", registration.pk, REGISTRATION_CONFIRM_SALT)
 
 
 def registration_cancellation_url(registration):
-    token = signing.dumps(registration.pk, salt=REGISTRATION_CANCEL_SALT)
-    return settings.PUBLIC_BASE_URL + reverse("participation:cancel_registration", args=[token])
+    return _signed_url("participation:cancel_registration", registration.pk, REGISTRATION_CANCEL_SALT)
 
 
 def registration_from_token(token, salt):
@@ -61,15 +73,11 @@ def registration_from_token(token, salt):
         max_age = settings.CONTRIBUTION_CONFIRMATION_HOURS * 3600
     else:  # cancelling stays possible as long as the personal link of the same email
         max_age = settings.DATA_RIGHTS_LINK_DAYS * 86400
-    try:
-        pk = signing.loads(token, salt=salt, max_age=max_age)
-    except signing.SignatureExpired:
-        raise Refused(
-            _("Ce lien a expiré. Vous pouvez vous inscrire à nouveau depuis la page de la démarche.")
-        ) from None
-    except signing.BadSignature:
-        raise Refused(_("Ce lien n'est pas valide. Vérifiez qu'il a été copié en entier.")) from None
-    registration = EventRegistration.objects.select_related("process").filter(pk=pk).first()
-    if registration is None:
-        raise Refused(_("Cette inscription n'existe plus : elle a été annulée, ou n'a pas été confirmée à temps."))
-    return registration
+    return _object_from_token(
+        EventRegistration.objects,
+        token,
+        salt,
+        max_age,
+        expired=_("Ce lien a expiré. Vous pouvez vous inscrire à nouveau depuis la page de la démarche."),
+        missing=_("Cette inscription n'existe plus : elle a été annulée, ou n'a pas été confirmée à temps."),
+    )

@@ -215,17 +215,21 @@ def report_contribution(contribution, *, rule_key, client_address):
         raise Refused(
             _("Vous avez déjà signalé cette contribution. Merci, les modérateurs en sont informés.")
         ) from None
-    open_reports = contribution.reports.filter(resolved_at__isnull=True).count()
-    if open_reports >= settings.REPORT_THRESHOLD:
-        contribution.status = ContributionStatus.HIDDEN
-        contribution.decided_by = None
-        contribution.decided_at = timezone.now()
-        contribution.rule_key = rule_key
-        contribution.rule_title = dict(current_charter_rules())[rule_key]
-        contribution.save()
-        log(contribution, "participation.contribution_hidden_by_reports", data={"reports": open_reports})
-        notify_moderators(contribution.process)
-    return contribution
+    with transaction.atomic():
+        # Under the row's lock, read afresh: two reports arriving together hide it once, and a moderator's
+        # decision or an anonymisation made meanwhile is neither undone nor overwritten.
+        locked = Contribution.objects.select_for_update().get(pk=contribution.pk)
+        open_reports = locked.reports.filter(resolved_at__isnull=True).count()
+        if locked.status == ContributionStatus.PUBLISHED and open_reports >= settings.REPORT_THRESHOLD:
+            locked.status = ContributionStatus.HIDDEN
+            locked.decided_by = None
+            locked.decided_at = timezone.now()
+            locked.rule_key = rule_key
+            locked.rule_title = dict(current_charter_rules())[rule_key]
+            locked.save(update_fields=["status", "decided_by", "decided_at", "rule_key", "rule_title"])
+            log(locked, "participation.contribution_hidden_by_reports", data={"reports": open_reports})
+            notify_moderators(locked.process)
+    return locked
 
 
 # --- Appeals ----------------------------------------------------------------------------------

@@ -18,7 +18,8 @@ print(json.dumps({
     "engine": db["ENGINE"], "name": str(db["NAME"]), "host": db.get("HOST"), "port": db.get("PORT"),
     "user": db.get("USER"), "debug": settings.DEBUG, "secret_key": settings.SECRET_KEY,
     "allowed_hosts": settings.ALLOWED_HOSTS, "cache": settings.CACHES["default"],
-    "email_backend": settings.EMAIL_BACKEND, "email_host": getattr(settings, "EMAIL_HOST", ""),
+    "email_backend": settings.EMAIL_BACKEND, "email_delivery": settings.EMAIL_DELIVERY_BACKEND,
+    "email_host": getattr(settings, "EMAIL_HOST", ""),
     "language": settings.LANGUAGE_CODE, "time_zone": settings.TIME_ZONE,
     "static_storage": settings.STORAGES["staticfiles"]["BACKEND"],
     "session_cookie_secure": settings.SESSION_COOKIE_SECURE,
@@ -73,7 +74,8 @@ def test_defaults_run_on_a_bare_laptop_in_french():
     assert loaded["allowed_hosts"] == ["127.0.0.1", "localhost"]
     assert loaded["language"] == "fr"
     assert loaded["time_zone"] == "Europe/Paris"
-    assert loaded["email_backend"] == "django.core.mail.backends.console.EmailBackend"
+    assert loaded["email_backend"] == "core.emails.QueuedEmailBackend"
+    assert loaded["email_delivery"] == "django.core.mail.backends.console.EmailBackend"
     assert loaded["cache"]["BACKEND"] == "django.core.cache.backends.filebased.FileBasedCache"
     assert loaded["cache"]["LOCATION"] == str(PROJECT_DIR / "var" / "cache")
     assert loaded["static_storage"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -103,7 +105,8 @@ def test_environment_configures_database_secret_hosts_cache_and_email():
     assert loaded["allowed_hosts"] == ["jeparticipe.example.fr", "www.jeparticipe.example.fr"]
     assert loaded["cache"]["BACKEND"] == "core.cache.ResilientRedisCache"
     assert loaded["cache"]["LOCATION"] == "redis://cache.internal:6379/2"
-    assert loaded["email_backend"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert loaded["email_backend"] == "core.emails.QueuedEmailBackend"
+    assert loaded["email_delivery"] == "django.core.mail.backends.smtp.EmailBackend"
     assert loaded["email_host"] == "smtp.example.fr"
     assert loaded["session_cookie_secure"] is True
 

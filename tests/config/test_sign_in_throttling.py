@@ -182,3 +182,19 @@ def test_a_username_longer_than_any_account_on_wagtail_s_private_page_sign_in_is
     assert response.status_code == 200
     assert not signed_in(client)
     assert {attempt.username for attempt in AccessAttempt.objects.all()} == {'"' * 255}
+
+
+def test_the_forgotten_password_form_cannot_flood_a_staff_mailbox(client, editor):
+    """Before: each POST to Wagtail's password reset emailed the account, without limit."""
+    from django.core import mail
+
+    responses = [
+        client.post("/admin/password_reset/", {"email": editor.email}, REMOTE_ADDR="192.0.2.9") for _ in range(7)
+    ]
+    answers = [response.status_code for response in responses]
+    from_elsewhere = client.post("/admin/password_reset/", {"email": editor.email}, REMOTE_ADDR="198.51.100.9")
+
+    assert answers == [302] * 5 + [429] * 2
+    assert "Vous avez fait trop de demandes" in responses[-1].content.decode()
+    assert from_elsewhere.status_code == 302
+    assert len([message for message in mail.outbox if message.to == [editor.email]]) == 6

@@ -292,3 +292,63 @@ def test_the_email_worker_command_sends_the_queue(client, process, queued):
         call_command("email_worker", "--batch", "--no-startup-delay", verbosity=0)
 
     assert len(mail.outbox) == 1 and email_tasks(status=TaskResultStatus.SUCCESSFUL).count() == 1
+
+
+@pytest.fixture
+def django_mail_queued(settings, queued, db):
+    """Production's EMAIL_BACKEND (pytest-django puts the in-memory one in its place): Django's mail API queues."""
+    settings.EMAIL_BACKEND = "core.emails.QueuedEmailBackend"
+
+
+def test_wagtail_password_reset_is_queued_and_answers_with_the_smtp_server_down(client, staff_user, django_mail_queued):
+    """Before: Wagtail's own emails (password reset, moderation notifications) were sent inside the request."""
+    with mock.patch(SEND, side_effect=SMTP_DOWN) as smtp:
+        response = client.post("/admin/password_reset/", {"email": staff_user.email})
+
+    assert response.status_code == 302
+    smtp.assert_not_called()
+    assert email_tasks(status=TaskResultStatus.READY).count() == 1
+    run_worker()
+    assert mail.outbox[0].to == [staff_user.email]
+    assert "/admin/password_reset/confirm/" in mail.outbox[0].body
+
+
+def test_what_django_mail_api_queues_arrives_whole(django_mail_queued):
+    from wagtail.admin.mail import send_mail as wagtail_send_mail
+
+    wagtail_send_mail(
+        "Page soumise à modération",
+        "Texte",
+        ["moderation@example.org"],
+        html_message="<p>Texte</p>",
+        cc=["copie@example.org"],
+        bcc=["cachee@example.org"],
+        reply_to=["reponse@example.org"],
+    )
+    assert mail.outbox == []
+    run_worker()
+
+    (sent,) = mail.outbox
+    assert sent.subject == "Page soumise à modération" and sent.body == "Texte"
+    assert (sent.to, sent.cc, sent.bcc, sent.reply_to) == (
+        ["moderation@example.org"],
+        ["copie@example.org"],
+        ["cachee@example.org"],
+        ["reponse@example.org"],
+    )
+    assert sent.alternatives[0][:2] == ("<p>Texte</p>", "text/html")
+    assert sent.extra_headers["Auto-Submitted"] == "auto-generated"
+    assert sent.from_email == django_settings.DEFAULT_FROM_EMAIL
+
+
+def test_a_queued_message_with_only_hidden_copies_is_retried_whole(django_mail_queued):
+    from django.core.mail import EmailMessage
+
+    EmailMessage("Alerte", "", bcc=["cachee@example.org"]).send()
+    now = timezone.now()
+    with mock.patch(SEND, side_effect=SMTP_DOWN):
+        run_worker(now)
+    run_worker(now + datetime.timedelta(minutes=2))
+
+    (sent,) = mail.outbox
+    assert (sent.to, sent.bcc, sent.body) == ([], ["cachee@example.org"], "")

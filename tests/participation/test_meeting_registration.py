@@ -170,6 +170,32 @@ def test_cancelling_frees_the_seat(client, make_meeting):
     assert again.status_code == 400 and "Cette inscription n'existe plus" in text(again)
 
 
+def test_once_the_convention_ends_a_link_takes_no_seat_but_still_cancels(client, make_meeting, commune_space):
+    """Before: the emailed link confirmed a seat at a meeting of a commune whose pages had gone offline."""
+    from communes.models import Convention
+    from communes.services import record_revocation
+
+    meeting = make_meeting(6)
+    register(client, meeting, "alex@example.org")
+    confirm_last_link(client)
+    cancel_link = path_of(link_in_last_email(CANCEL))
+    register(client, meeting, "sam@example.org", client_address="192.0.2.2")
+    confirm_link = path_of(link_in_last_email(CONFIRM))
+
+    record_revocation(
+        Convention.objects.get(commune_id=commune_space.commune_id),
+        decided_on=timezone.localdate(),
+        reason="Manquement constaté au règlement d'utilisation.",
+    )
+    confirming = client.post(confirm_link)
+    cancelling = client.post(cancel_link)
+
+    assert confirming.status_code == 400
+    assert "la commune ne participe plus à la plateforme" in text(confirming)
+    assert EventRegistration.objects.get(email="sam@example.org").confirmed_at is None
+    assert cancelling.status_code == 200 and not EventRegistration.objects.filter(email="alex@example.org").exists()
+
+
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_forged_expired_and_other_links_are_refused_in_french(client, make_meeting, method):
     meeting = make_meeting(6)

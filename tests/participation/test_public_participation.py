@@ -212,6 +212,31 @@ def test_reports_past_the_threshold_hide_the_contribution_until_a_moderator_deci
     assert not Report.objects.filter(reporter_hash__contains="192.0.2").exists(), "no address stored"
 
 
+def test_the_report_that_reaches_the_threshold_overwrites_nothing_decided_meanwhile(process, settings, moderators):
+    """Before: the report saved the whole contribution it had read, undoing what happened meanwhile (an email erased
+    by its author, a moderator's refusal) and hiding it again."""
+    from participation.services.moderation import report_contribution
+
+    settings.REPORT_THRESHOLD = 2
+    contribution = make_contribution(process, ContributionStatus.PUBLISHED, "Une idée signalée pendant une décision.")
+    report_contribution(contribution, rule_key="respect", client_address="192.0.2.1")
+    as_read_by_the_second_request = Contribution.objects.get(pk=contribution.pk)
+    Contribution.objects.filter(pk=contribution.pk).update(
+        status=ContributionStatus.REJECTED, email="", rule_key="publicite"
+    )
+    mail.outbox.clear()
+
+    report_contribution(as_read_by_the_second_request, rule_key="respect", client_address="192.0.2.2")
+
+    contribution.refresh_from_db()
+    assert (contribution.status, contribution.email, contribution.rule_key) == (
+        ContributionStatus.REJECTED,
+        "",
+        "publicite",
+    )
+    assert mail.outbox == [], "moderators are not told of a hiding that did not happen"
+
+
 def test_a_client_reporting_again_on_another_day_counts_once(client, process, settings, monkeypatch):
     from django.utils import timezone
 
