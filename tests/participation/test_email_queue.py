@@ -41,9 +41,9 @@ def email_tasks(**filters):
     return DBTaskResult.objects.filter(task_path="core.emails.deliver_email", **filters)
 
 
-def run_worker(at=None, worker_id="test-worker"):
-    """One pass of the worker over the tasks due at `at` (now by default), as `email_worker --batch` does."""
-    worker = EmailWorker(
+def batch_worker(worker_id="test-worker"):
+    """The worker as `email_worker --batch` runs it: every task due, then it stops."""
+    return EmailWorker(
         queue_names=["default"],
         interval=0,
         batch=True,
@@ -53,6 +53,11 @@ def run_worker(at=None, worker_id="test-worker"):
         worker_id=worker_id,
         excluded_queue_names=[],
     )
+
+
+def run_worker(at=None, worker_id="test-worker"):
+    """One pass of the worker over the tasks due at `at` (now by default)."""
+    worker = batch_worker(worker_id)
     with worker_in_test(), mock.patch("django.utils.timezone.now", return_value=at or timezone.now()):
         worker.run()
     return worker
@@ -212,16 +217,7 @@ def test_the_worker_outlives_a_database_restart_and_sends_what_was_queued(client
         mock.patch.object(DBTaskResultQuerySet, "get_locked", fail_first(3, DATABASE_GONE, real)),
         worker_in_test() as patched,
     ):
-        EmailWorker(
-            queue_names=["default"],
-            interval=0,
-            batch=True,
-            backend_name="emails",
-            startup_delay=False,
-            max_tasks=None,
-            worker_id="w",
-            excluded_queue_names=[],
-        ).run()
+        batch_worker().run()
 
     assert [call.args[0] for call in patched["time"].sleep.call_args_list] == [1, 2, 4]  # waits, then tries again
     assert len(mail.outbox) == 1
