@@ -259,7 +259,7 @@ TASKS = {
     # causes them, as before: which page uses which file decides at once who may see it.
     "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
     # Emails (`core.emails.queue_email`): a row written in the transaction that causes them, sent by
-    # `manage.py db_worker --backend emails`, retried for about a day when the SMTP server fails.
+    # `manage.py email_worker`, retried for about a day when the SMTP server fails.
     "emails": {"BACKEND": "django_tasks_db.DatabaseBackend"},
 }
 
@@ -512,8 +512,10 @@ RATE_LIMITS = {
     "report": (env_int("RATE_LIMIT_REPORTS", 10), 600),
     "register": (env_int("RATE_LIMIT_REGISTRATIONS", 5), 600),
     "appeal": (5, 3600),
-    # Wagtail's "forgotten password" form: each request may email a staff member.
-    "password_reset": (5, 3600),
+    # Wagtail's "forgotten password" form: each request may email a staff member. Per client (a town hall behind
+    # one address has room), and per account whatever the client (no flooding one mailbox from many addresses).
+    "password_reset": (20, 3600),
+    "reset_per_account": (3, 3600),
 }
 CONTRIBUTIONS_PER_PAGE = 10
 # Personal data of contributions (pseudonym, email, unpublished text) is anonymised this many days after

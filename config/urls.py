@@ -15,7 +15,7 @@ from communes.admin import scoping
 from communes.checks import serves_media_here
 from core.logins import AgentLoginForm
 from core.logins import admin_urlpatterns as login_admin_urlpatterns
-from participation.views import throttled
+from participation.views import password_reset_account, throttled
 from search import feeds
 from search import views as search_views
 from search.api import api_router
@@ -28,8 +28,16 @@ urlpatterns = [
     # The second factor's code page (a wrong code counts toward throttling), its QR code and device removal, over
     # wagtail-2fa's.
     path("admin/", include(decorate_urlpatterns(login_admin_urlpatterns, never_cache))),
-    # Wagtail's "forgotten password" form, rate-limited per client like the public forms (each request may email).
-    path("admin/password_reset/", throttled("password_reset")(account.PasswordResetView.as_view())),
+    # Wagtail's "forgotten password" form (each request may email the account), rate-limited per client and per
+    # account; never stored, like the rest of Wagtail's admin.
+    path(
+        "admin/password_reset/",
+        never_cache(
+            throttled("password_reset")(
+                throttled("reset_per_account", by=password_reset_account)(account.PasswordResetView.as_view())
+            )
+        ),
+    ),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("recherche/", search_views.search, name="search"),

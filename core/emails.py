@@ -27,7 +27,7 @@ import time
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import close_old_connections
+from django.db import InternalError, close_old_connections
 from django.utils import timezone
 from django_tasks import TaskResultStatus, task
 from django_tasks_db.management.commands.db_worker import Worker
@@ -45,9 +45,7 @@ EMAIL_RETRY_DELAYS = (1, 5, 15, 30, 60, 180, 360, 720)
 # A task "running" for longer than this was left by a worker that died: far longer than one attempt can take
 # (EMAIL_TIMEOUT, 30 s by default, for each step of the SMTP dialogue), so a live worker's task is never taken.
 EMAIL_TASK_STALLED_AFTER = datetime.timedelta(minutes=15)
-# How long a worker keeps trying to write a task's outcome while the database is away, before it gives up.
-OUTCOME_PATIENCE_SECONDS = 300
-# When an attempt cut short by the database is run again.
+# When an attempt cut short (by the database, or by the worker being stopped) is run again.
 RUN_AGAIN_AFTER = datetime.timedelta(seconds=30)
 # Longest wait between two tries while the database is away.
 OUTAGE_MAX_WAIT_SECONDS = 30
@@ -73,8 +71,9 @@ def _given(options):
 class QueuedEmailBackend(BaseEmailBackend):
     """Django's email backend for everything sent with Django's mail API: each message becomes a queued task.
 
-    Plain text, an HTML alternative, copies, reply-to and headers are kept; attachments are refused (nothing sends
-    one, and a task's arguments are JSON).
+    The text, its subtype (an HTML-only message stays HTML), every alternative, copies, reply-to and headers are
+    kept; attachments are refused (nothing sends one, and a task's arguments are JSON). With `fail_silently`, a
+    message that cannot be queued is logged and skipped, as Django's backends do with sending errors.
     """
 
     def send_messages(self, email_messages):
@@ -82,23 +81,31 @@ class QueuedEmailBackend(BaseEmailBackend):
         for message in email_messages:
             if not message.recipients():
                 continue
-            if message.attachments:
-                raise ValueError("Emails with attachments cannot be queued")
-            html = [content for content, mimetype in getattr(message, "alternatives", []) if mimetype == "text/html"]
-            extra = {
-                "from_email": message.from_email,
-                "cc": [str(address) for address in message.cc],
-                "bcc": [str(address) for address in message.bcc],
-                "reply_to": [str(address) for address in message.reply_to],
-                "headers": {str(name): str(value) for name, value in message.extra_headers.items()},
-                "html": str(html[0]) if html else None,
-            }
-            recipients = [str(address) for address in message.to]
-            _enqueue(
-                {"subject": str(message.subject), "body": str(message.body), "recipients": recipients, **_given(extra)}
-            )
+            try:
+                _enqueue(_task_arguments(message))
+            except Exception:
+                if not self.fail_silently:
+                    raise
+                logger.exception("Email %r could not be queued", message.subject)
+                continue
             queued += 1
         return queued
+
+
+def _task_arguments(message):
+    if message.attachments:
+        raise ValueError("Emails with attachments cannot be queued")
+    extra = {
+        "from_email": message.from_email,
+        "cc": [str(address) for address in message.cc],
+        "bcc": [str(address) for address in message.bcc],
+        "reply_to": [str(address) for address in message.reply_to],
+        "headers": {str(name): str(value) for name, value in message.extra_headers.items()},
+        "subtype": message.content_subtype if message.content_subtype != "plain" else None,
+        "alternatives": [[str(content), mimetype] for content, mimetype, *_ in getattr(message, "alternatives", [])],
+    }
+    recipients = [str(address) for address in message.to]
+    return {"subject": str(message.subject), "body": str(message.body), "recipients": recipients, **_given(extra)}
 
 
 def _is_transient(error):
@@ -108,25 +115,37 @@ def _is_transient(error):
     return True
 
 
+class RetryLater(Exception):  # noqa: N818 - an instruction to the worker, not an error
+    """The SMTP server failed for now: `EmailWorker` puts this same task back in the queue for `run_after`."""
+
+    def __init__(self, error, run_after):
+        super().__init__(str(error))
+        self.error = error
+        self.run_after = run_after
+
+
 @task(backend=EMAIL_TASK_BACKEND)
 def deliver_email(*, subject, body, recipients=(), attempt=1, **extra):
-    """Send the email once; on a transient SMTP failure, queue the next attempt and end this one.
+    """Send the email once; on a transient SMTP failure, have the worker run this task again later.
 
     The message is handed to the server in one SMTP transaction: either the server took it (for every recipient it
     accepted) or it did not, so a retry never sends it twice to some. Once the server took it, an error on closing
-    the connection does not count as a failure (that retry would send it twice).
+    the connection does not count as a failure (that retry would send it twice). A retry is the same task row,
+    rescheduled: one row per email, whatever happens to the worker between two attempts.
     """
-    html = extra.pop("html", None)
+    subtype = extra.pop("subtype", None)
+    alternatives = extra.pop("alternatives", [])
     message = EmailMultiAlternatives(subject, body, to=recipients, **extra)
-    if html:
-        message.attach_alternative(html, "text/html")
+    if subtype:
+        message.content_subtype = subtype
+    for content, mimetype in alternatives:
+        message.attach_alternative(content, mimetype)
     connection = get_connection(settings.EMAIL_DELIVERY_BACKEND)
     try:
         connection.open()
         connection.send_messages([message])
     except (smtplib.SMTPException, OSError) as error:
-        email = {"subject": subject, "body": body, "recipients": recipients, **_given({**extra, "html": html})}
-        return _after_failure(error, attempt=attempt, **email)
+        _after_failure(error, attempt=attempt, subject=subject, recipients=message.recipients())
     finally:
         _close_quietly(connection)
     return {"sent": True, "attempt": attempt}
@@ -139,28 +158,14 @@ def _close_quietly(connection):
         logger.warning("Closing the SMTP connection failed", exc_info=True)
 
 
-def _after_failure(error, *, attempt, **email):
+def _after_failure(error, *, attempt, subject, recipients):
     can_defer = deliver_email.get_backend().supports_defer
     if not _is_transient(error) or attempt > len(EMAIL_RETRY_DELAYS) or not can_defer:
         logger.error(
-            "Email %r to %d recipient(s) not sent after %d attempt(s): %s",
-            email["subject"],
-            len(email["recipients"]) + len(email.get("cc", ())) + len(email.get("bcc", ())),
-            attempt,
-            error,
+            "Email %r to %d recipient(s) not sent after %d attempt(s): %s", subject, len(recipients), attempt, error
         )
         raise error
-    run_after = timezone.now() + datetime.timedelta(minutes=EMAIL_RETRY_DELAYS[attempt - 1])
-    retry = deliver_email.using(run_after=run_after).enqueue(**email, attempt=attempt + 1)
-    logger.warning(
-        "Email %r not sent (attempt %d: %s); next attempt at %s (task %s)",
-        email["subject"],
-        attempt,
-        error,
-        run_after.isoformat(),
-        retry.id,
-    )
-    return {"sent": False, "attempt": attempt, "error": str(error), "next_attempt": retry.id}
+    raise RetryLater(error, timezone.now() + datetime.timedelta(minutes=EMAIL_RETRY_DELAYS[attempt - 1]))
 
 
 def requeue_stalled_emails(*, worker_id=None, now=None):
@@ -181,11 +186,20 @@ def requeue_stalled_emails(*, worker_id=None, now=None):
     return count
 
 
+# What the worker waits out rather than exits on: the database unreachable, restarting, or read-only during a
+# failover (InternalError: "cannot execute UPDATE in a read-only transaction").
+DATABASE_AWAY = (*OUTAGES, InternalError)
+# A task cut short by these is run again: the database went away, or the worker was told to stop at once.
+CUT_SHORT = (*DATABASE_AWAY, SystemExit, KeyboardInterrupt)
+
+
 class EmailWorker(Worker):
-    """django-tasks-db's worker for the email queue, which outlives database outages.
+    """django-tasks-db's worker for the email queue, which outlives database outages and reschedules retries.
 
     Between batches it sleeps `interval`, and puts stalled tasks back in the queue every minute. When the database
     goes away it waits (1, 2, 4… up to 30 s) and starts again, instead of exiting as django-tasks-db's worker does.
+    A task's outcome is written once the database takes it, however long that is (the email may already be with
+    the SMTP server: running it again would send it twice). A transient SMTP failure reschedules the same task.
     """
 
     HOUSEKEEPING_SECONDS = 60
@@ -205,7 +219,7 @@ class EmailWorker(Worker):
             try:
                 self.housekeeping(after_outage=outages > 0)
                 super().run()
-            except OUTAGES as error:
+            except DATABASE_AWAY as error:
                 outages += 1
                 wait = min(2 ** (outages - 1), OUTAGE_MAX_WAIT_SECONDS)
                 logger.warning("Database unavailable (%s); the email worker tries again in %d s", error, wait)
@@ -225,39 +239,53 @@ class EmailWorker(Worker):
 
     def run_task(self, db_task_result):
         db_task_result.set_successful = self._patiently(db_task_result.set_successful)
-        db_task_result.set_failed = self._patiently(self._fail_or_run_again(db_task_result))
+        db_task_result.set_failed = self._patiently(self._fail_or_reschedule(db_task_result))
         super().run_task(db_task_result)
 
-    def _fail_or_run_again(self, db_task_result):
-        """A task that failed because the database went away (queueing its retry, say) is run again, not failed."""
+    def _fail_or_reschedule(self, db_task_result):
+        """The outcome of an attempt that did not send: failed for good, or the same task queued again."""
         set_failed = db_task_result.set_failed
 
-        def fail_or_run_again(error):
-            if not isinstance(error, OUTAGES):
-                return set_failed(error)
-            db_task_result.status = TaskResultStatus.READY
-            db_task_result.started_at = None
-            db_task_result.run_after = timezone.now() + RUN_AGAIN_AFTER
-            db_task_result.save(update_fields=["status", "started_at", "run_after"])
-            logger.warning(
-                "Email task %s interrupted by the database (%s): it will run again", db_task_result.id, error
-            )
-            return None
+        def fail_or_reschedule(error):
+            if isinstance(error, RetryLater):
+                kwargs = db_task_result.args_kwargs["kwargs"]
+                kwargs["attempt"] = kwargs.get("attempt", 1) + 1
+                self._reschedule(db_task_result, error.run_after)
+                logger.warning(
+                    "Email task %s not sent (%s); attempt %d at %s",
+                    db_task_result.id,
+                    error.error,
+                    kwargs["attempt"],
+                    error.run_after.isoformat(),
+                )
+                return None
+            if isinstance(error, CUT_SHORT):
+                self._reschedule(db_task_result, timezone.now() + RUN_AGAIN_AFTER)
+                logger.warning("Email task %s cut short (%r): it will run again", db_task_result.id, error)
+                if isinstance(error, SystemExit | KeyboardInterrupt):
+                    raise error
+                return None
+            return set_failed(error)
 
-        return fail_or_run_again
+        return fail_or_reschedule
+
+    @staticmethod
+    def _reschedule(db_task_result, run_after):
+        db_task_result.status = TaskResultStatus.READY
+        db_task_result.started_at = None
+        db_task_result.run_after = run_after
+        db_task_result.save(update_fields=["status", "started_at", "run_after", "args_kwargs"])
 
     def _patiently(self, record):
-        """Write a task's outcome, waiting for the database if it is away (the email may already be sent)."""
+        """Write a task's outcome, waiting for the database as long as it is away."""
 
         def patiently(*args):
-            deadline = time.monotonic() + OUTCOME_PATIENCE_SECONDS
             wait = 1
             while True:
                 try:
                     return record(*args)
-                except OUTAGES:
-                    if time.monotonic() >= deadline:
-                        raise
+                except DATABASE_AWAY as error:
+                    logger.warning("Database unavailable (%s); the email worker waits to record an outcome", error)
                     close_old_connections()
                     time.sleep(wait)
                     wait = min(wait * 2, OUTAGE_MAX_WAIT_SECONDS)

@@ -24,7 +24,7 @@ from core.input import whole_number
 from .forms import AppealForm, ContributionForm, RegistrationForm, ReportForm
 from .models import Contribution, QuestionnairePage
 from .services import Refused
-from .services.abuse import check_rate_limit, client_fingerprint, client_network
+from .services.abuse import account_fingerprint, check_rate_limit, client_fingerprint, client_network
 from .services.contributions import confirm_contribution, refuse_unless_open, submit_contribution
 from .services.events import cancel_registration, confirm_registration, register_for_event, seats_left
 from .services.links import (
@@ -89,15 +89,18 @@ def process_context(process, request):
     }
 
 
-def throttled(action):
-    """A view whose POSTs count toward the client's rate limit for `action` (RATE_LIMITS): past it, a French 429."""
+def throttled(action, by=None):
+    """A view whose POSTs count toward a rate limit for `action` (RATE_LIMITS): past it, a French 429.
+
+    Counted per client, or per what `by(request)` returns (a keyed hash).
+    """
 
     def decorate(view):
         @functools.wraps(view)
         def throttled_view(request, *args, **kwargs):
             if request.method == "POST":
                 try:
-                    check_rate_limit(action, fingerprint(request))
+                    check_rate_limit(action, (by or fingerprint)(request))
                 except Refused as refusal:
                     context = {"title": "Trop de demandes", "message": refusal.message}
                     return TemplateResponse(request, "participation/message.html", context, status=429)
@@ -106,6 +109,10 @@ def throttled(action):
         return throttled_view
 
     return decorate
+
+
+def password_reset_account(request):
+    return account_fingerprint(request.POST.get("email", ""))
 
 
 def invalid_link(request, refusal):

@@ -7,17 +7,19 @@ counts are rows that every worker updates.
 
 import datetime
 import ipaddress
+import math
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ..models import RateLimitCounter
 from . import Refused
 
+ACCOUNT_SALT = "participation.rate-limit.account"
 CLIENT_SALT = "participation.abuse.client"
 REPORTER_SALT = "participation.abuse.reporter"
 
@@ -40,6 +42,11 @@ def client_fingerprint(remote_addr):
     that hold it are deleted once their window has ended.
     """
     return salted_hmac(CLIENT_SALT, client_network(remote_addr), algorithm="sha256").hexdigest()
+
+
+def account_fingerprint(email):
+    """A keyed hash of an email address, for limits per account whatever the client (password reset)."""
+    return salted_hmac(ACCOUNT_SALT, email.strip().lower(), algorithm="sha256").hexdigest()
 
 
 def reporter_fingerprint(contribution_id, remote_addr):
@@ -71,9 +78,17 @@ def check_rate_limit(action, fingerprint, now=None):
                 count=Case(When(ended, then=Value(1)), default=F("count") + 1),
                 window_ends_at=Case(When(ended, then=Value(window_ends_at)), default=F("window_ends_at")),
             )
-            counter.refresh_from_db(fields=["count"])
+            counter.refresh_from_db(fields=["count", "window_ends_at"])
     if counter.count > limit:
-        raise Refused(_("Vous avez fait trop de demandes en peu de temps. Merci de réessayer dans quelques minutes."))
+        minutes = max(math.ceil((counter.window_ends_at - now).total_seconds() / 60), 1)
+        raise Refused(
+            ngettext(
+                "Vous avez fait trop de demandes en peu de temps. Merci de réessayer dans %(minutes)d minute.",
+                "Vous avez fait trop de demandes en peu de temps. Merci de réessayer dans %(minutes)d minutes.",
+                minutes,
+            )
+            % {"minutes": minutes}
+        )
 
 
 def ended_rate_limit_counters(now=None):

@@ -218,7 +218,9 @@ def report_contribution(contribution, *, rule_key, client_address):
     with transaction.atomic():
         # Under the row's lock, read afresh: two reports arriving together hide it once, and a moderator's
         # decision or an anonymisation made meanwhile is neither undone nor overwritten.
-        locked = Contribution.objects.select_for_update().get(pk=contribution.pk)
+        locked = Contribution.objects.select_for_update().filter(pk=contribution.pk).first()
+        if locked is None:  # deleted meanwhile (its author erased it, or retention): nothing left to hide
+            raise Refused(_("Cette contribution n'est plus publiée."))
         open_reports = locked.reports.filter(resolved_at__isnull=True).count()
         if locked.status == ContributionStatus.PUBLISHED and open_reports >= settings.REPORT_THRESHOLD:
             locked.status = ContributionStatus.HIDDEN

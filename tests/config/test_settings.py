@@ -166,3 +166,12 @@ def test_files_served_from_elsewhere_than_the_app_stop_the_checks(settings):
     for elsewhere in ("https://bucket.example.org/media/", "//cdn.example.org/media/"):
         settings.MEDIA_URL = elsewhere
         assert "communes.E001" in [message.id for message in run_checks()]
+
+
+def test_every_rate_limited_action_fits_its_counter():
+    from django.conf import settings
+
+    from participation.models import RateLimitCounter
+
+    longest = RateLimitCounter._meta.get_field("action").max_length
+    assert [action for action in settings.RATE_LIMITS if len(action) > longest] == []

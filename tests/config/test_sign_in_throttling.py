@@ -184,17 +184,30 @@ def test_a_username_longer_than_any_account_on_wagtail_s_private_page_sign_in_is
     assert {attempt.username for attempt in AccessAttempt.objects.all()} == {'"' * 255}
 
 
-def test_the_forgotten_password_form_cannot_flood_a_staff_mailbox(client, editor):
-    """Before: each POST to Wagtail's password reset emailed the account, without limit."""
+def test_the_forgotten_password_form_cannot_flood_a_staff_mailbox(client, editor, settings):
+    """Before: each POST to Wagtail's password reset emailed the account, without limit, from anywhere."""
     from django.core import mail
 
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "password_reset": (4, 3600)}
     responses = [
-        client.post("/admin/password_reset/", {"email": editor.email}, REMOTE_ADDR="192.0.2.9") for _ in range(7)
+        client.post("/admin/password_reset/", {"email": address}, REMOTE_ADDR="192.0.2.9")
+        for address in ("a@example.org", "b@example.org", editor.email, "c@example.org", "d@example.org")
     ]
-    answers = [response.status_code for response in responses]
-    from_elsewhere = client.post("/admin/password_reset/", {"email": editor.email}, REMOTE_ADDR="198.51.100.9")
+    # From other addresses, the same account: three emails an hour at most.
+    to_account = [
+        client.post("/admin/password_reset/", {"email": editor.email.upper()}, REMOTE_ADDR=f"198.51.100.{n}")
+        for n in range(4)
+    ]
 
-    assert answers == [302] * 5 + [429] * 2
-    assert "Vous avez fait trop de demandes" in responses[-1].content.decode()
-    assert from_elsewhere.status_code == 302
-    assert len([message for message in mail.outbox if message.to == [editor.email]]) == 6
+    assert [response.status_code for response in responses] == [302] * 4 + [429]
+    assert "réessayer dans 60 minutes" in responses[-1].content.decode()
+    assert [response.status_code for response in to_account] == [302, 302, 429, 429]
+    assert len([message for message in mail.outbox if message.to == [editor.email]]) == 3
+
+
+def test_the_forgotten_password_page_is_never_stored(client, db):
+    """Before (review): the project's route in front of Wagtail's lost Wagtail's never_cache."""
+    response = client.get("/admin/password_reset/")
+
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"] or "no-cache" in response["Cache-Control"]

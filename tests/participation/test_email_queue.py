@@ -135,13 +135,12 @@ def test_after_a_day_of_outage_the_email_stays_failed_and_is_logged(client, proc
             at += datetime.timedelta(minutes=delay)
             run_worker(at)
 
-    attempts = email_tasks().count()
-    assert attempts == len(EMAIL_RETRY_DELAYS) + 1
+    attempts = len(EMAIL_RETRY_DELAYS) + 1
     assert sum(EMAIL_RETRY_DELAYS) / 60 > 20  # about a day
-    failed = email_tasks(status=TaskResultStatus.FAILED).get()
+    failed = email_tasks().get()  # one row, rescheduled at each attempt
+    assert failed.status == TaskResultStatus.FAILED
     assert failed.args_kwargs["kwargs"]["attempt"] == attempts
     assert failed.exception_class_path == "builtins.ConnectionRefusedError"
-    assert not email_tasks(status=TaskResultStatus.READY).exists()
     logged.assert_called_once()
     assert "not sent after" in logged.call_args.args[0] and logged.call_args.args[3] == attempts
     assert mail.outbox == []
@@ -239,22 +238,55 @@ def test_an_outcome_the_database_could_not_take_is_written_when_it_is_back_and_t
     assert not email_tasks().exclude(status=TaskResultStatus.SUCCESSFUL).exists()
 
 
-def test_a_task_interrupted_by_the_database_runs_again_instead_of_failing(client, process, queued):
-    """SMTP down and the database gone while the next attempt is queued: the email must not end up failed."""
+def test_a_sent_email_is_recorded_however_long_the_database_is_away_and_never_sent_again(client, process, queued):
+    """Before (review): after 5 minutes the worker gave up recording the success and ran the task again."""
     submit(client, process)
-    task = email_tasks().get()
+    real = DBTaskResult.set_successful
 
     with (
-        mock.patch(SEND, side_effect=SMTP_DOWN),
-        mock.patch("django_tasks_db.backend.DatabaseBackend.enqueue", side_effect=DATABASE_GONE),
+        mock.patch.object(DBTaskResult, "set_successful", fail_first(20, DATABASE_GONE, real)),
+        worker_in_test() as patched,
     ):
+        batch_worker().run()
+    run_worker(timezone.now() + datetime.timedelta(hours=1))
+
+    assert sum(call.args[0] for call in patched["time"].sleep.call_args_list) > 300
+    assert len(mail.outbox) == 1
+    assert email_tasks(status=TaskResultStatus.SUCCESSFUL).count() == 1
+
+
+def test_a_send_cut_short_by_the_worker_being_stopped_runs_again_instead_of_failing(client, process, queued):
+    """`make run`'s Ctrl+C: a second signal makes django-tasks-db exit inside the task (SystemExit). Before
+    (review): the email was recorded FAILED and never sent."""
+    submit(client, process)
+
+    with mock.patch(SEND, side_effect=SystemExit(1)), pytest.raises(SystemExit):
         run_worker()
-    task.refresh_from_db()
-    assert task.status == TaskResultStatus.READY and email_tasks().count() == 1
+    task = email_tasks().get()
+    assert task.status == TaskResultStatus.READY
 
     run_worker(timezone.now() + datetime.timedelta(minutes=1))
     assert len(mail.outbox) == 1
     assert email_tasks(status=TaskResultStatus.SUCCESSFUL).count() == 1
+
+
+def test_a_retry_is_the_same_task_so_a_worker_killed_between_attempts_cannot_double_it(client, process, queued):
+    """Before (review): each retry was a new row queued before the attempt was recorded; a worker killed then left
+    the attempt running, requeued 15 minutes later, and the email went twice."""
+    submit(client, process)
+    now = timezone.now()
+
+    with mock.patch(SEND, side_effect=SMTP_DOWN):
+        run_worker(now)
+    # The worker dies after the SMTP failure but before recording anything: the task is left running.
+    email_tasks().update(status=TaskResultStatus.RUNNING, started_at=now, worker_ids=["dead"])
+    later = now + EMAIL_TASK_STALLED_AFTER + datetime.timedelta(minutes=1)
+    requeue_stalled_emails(now=later)
+    run_worker(later)
+    run_worker(later + datetime.timedelta(hours=1))
+
+    assert email_tasks().count() == 1
+    assert len(mail.outbox) == 1
 
 
 def test_tasks_left_running_by_a_dead_worker_are_sent_again_but_not_those_a_live_worker_runs(client, process, queued):
@@ -348,3 +380,30 @@ def test_a_queued_message_with_only_hidden_copies_is_retried_whole(django_mail_q
 
     (sent,) = mail.outbox
     assert (sent.to, sent.bcc, sent.body) == ([], ["cachee@example.org"], "")
+
+
+def test_an_html_only_message_and_every_alternative_arrive_as_sent(django_mail_queued):
+    """Before (review): an HTML-only message arrived as text/plain; a text/calendar part was dropped."""
+    from django.core.mail import EmailMessage, EmailMultiAlternatives
+
+    html_only = EmailMessage("Alerte", "<p>Bonjour</p>", to=["a@example.org"])
+    html_only.content_subtype = "html"
+    html_only.send()
+    invitation = EmailMultiAlternatives("Invitation", "Texte", to=["b@example.org"])
+    invitation.attach_alternative("<p>Texte</p>", "text/html")
+    invitation.attach_alternative("BEGIN:VCALENDAR\nEND:VCALENDAR", "text/calendar")
+    invitation.send()
+    run_worker()
+
+    sent = {message.to[0]: message for message in mail.outbox}
+    assert "text/html" in sent["a@example.org"].message()["Content-Type"]
+    assert [alternative[1] for alternative in sent["b@example.org"].alternatives] == ["text/html", "text/calendar"]
+
+
+def test_fail_silently_is_honoured_when_the_queue_cannot_take_a_message(django_mail_queued):
+    from django.core.mail import send_mail
+
+    with mock.patch("django_tasks_db.backend.DatabaseBackend.enqueue", side_effect=DATABASE_GONE):
+        assert send_mail("Sujet", "Texte", None, ["a@example.org"], fail_silently=True) == 0
+        with pytest.raises(OperationalError):
+            send_mail("Sujet", "Texte", None, ["a@example.org"])
