@@ -9,7 +9,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -32,7 +31,6 @@ from tests.participation.conftest import add_contribution, contribution_data, ma
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 # The project's ports for the servers its tests start; the first two free ones are taken.
-PORTS = range(8131, 8140)
 # Variables of the developer's environment that would change what the servers do.
 CONFIGURATION = ("CACHE_URL", "CACHE_DIR", "CACHE_KEY_PREFIX", "DEBUG", "TRUSTED_PROXY_COUNT", "EMAIL_HOST")
 READY_WITHIN_SECONDS = 90
@@ -41,17 +39,6 @@ READ_CACHES = (
 )
 
 transactional = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-def free_ports(count):
-    found = []
-    for port in PORTS:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) != 0:
-                found.append(port)
-        if len(found) == count:
-            return found
-    pytest.fail(f"No {count} free ports in {PORTS}.")
 
 
 def database_url_of_the_tests():
@@ -81,20 +68,21 @@ def caches_as_servers_read_them(environment):
     return json.loads(completed.stdout)
 
 
-def wait_until_ready(process, port, log):
-    """Gunicorn listens once its worker is about to serve; requests sent earlier wait in the queue.
+def wait_until_ready(process, log):
+    """The port the system gave the server (it binds port 0: never another program's server), once it listens.
 
-    Only the socket is tried: a page asked now would fill the servers' caches before the test's world exists.
+    Gunicorn listens once its worker is about to serve; requests sent earlier wait in the queue. Only its log is
+    read: a page asked now would fill the servers' caches before the test's world exists.
     """
     deadline = time.monotonic() + READY_WITHIN_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"The server on port {port} stopped:\n{log.read_text()}")
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
+            pytest.fail(f"The server stopped:\n{log.read_text()}")
+        listening = re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", log.read_text())
+        if listening:
+            return int(listening.group(1))
         time.sleep(0.2)
-    pytest.fail(f"The server on port {port} did not listen:\n{log.read_text()}")
+    pytest.fail(f"The server did not listen:\n{log.read_text()}")
 
 
 def stop(process):
@@ -137,8 +125,8 @@ def servers(django_db_setup, tmp_path_factory):
     )
     started = []
     try:
-        for port in free_ports(2):
-            log = folder / f"server-{port}.log"
+        for number in range(2):
+            log = folder / f"server-{number}.log"
             command = [
                 sys.executable,
                 "-m",
@@ -149,19 +137,17 @@ def servers(django_db_setup, tmp_path_factory):
                 "--timeout",
                 "120",
                 "--bind",
-                f"127.0.0.1:{port}",
+                "127.0.0.1:0",
             ]
             with log.open("w") as output:
                 process = subprocess.Popen(
                     command, cwd=PROJECT_DIR, env=environment, stdout=output, stderr=output, start_new_session=True
                 )
-            started.append((process, port, log))
-        for process, port, log in started:
-            wait_until_ready(process, port, log)
-        urls = [f"http://127.0.0.1:{port}" for _process, port, _log in started]
+            started.append((process, log))
+        urls = [f"http://127.0.0.1:{wait_until_ready(process, log)}" for process, log in started]
         yield {"urls": urls, "caches": caches_as_servers_read_them(environment)}
     finally:
-        for process, _port, _log in started:
+        for process, _log in started:
             stop(process)
 
 
