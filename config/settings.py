@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "participation",
     "charter",
     "search",
+    "core",  # template tags only (French typography): no models
     "wagtail_2fa",
     "wagtail.contrib.forms",
     "wagtail.contrib.routable_page",

@@ -29,6 +29,8 @@ from wagtail_2fa import views as two_factor_views
 from wagtail_2fa.forms import TokenForm
 from wagtail_2fa.middleware import VerifyUserPermissionsMiddleware
 
+from .typography import french_plural
+
 # --- Throttling (django-axes) -----------------------------------------------------------------------------------
 
 
@@ -41,7 +43,7 @@ def lockout_message():
         "Trop de tentatives de connexion ont échoué pour cet identifiant depuis votre adresse : la connexion est "
         "bloquée pendant %(minutes)d minutes, même avec le bon mot de passe. Réessayez plus tard, ou demandez à un "
         "administrateur de la débloquer.",
-        minutes,
+        french_plural(minutes),
     ) % {"minutes": minutes}
 
 

@@ -10,11 +10,11 @@ from django.http import Http404
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from communes.models import CommuneSpacePage
 from core.identity import metropole_identity
+from core.typography import french_date
 from participation.models import ProcessPage
 
 
@@ -62,7 +62,7 @@ class OpenProcessesFeed(Feed):
         return _("%(commune)s : %(title)s") % {"commune": process.commune_name, "title": process.title}
 
     def item_description(self, process):
-        until = _("Jusqu'au %(day)s.") % {"day": date_format(process.closes_on, "j F Y")}
+        until = _("Jusqu'au %(day)s.") % {"day": french_date(process.closes_on)}
         return f"{process.summary} {until}" if process.summary else until
 
     def item_link(self, process):

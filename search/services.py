@@ -15,7 +15,6 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.models import Page
@@ -25,6 +24,7 @@ from charter.services import current_versions
 from communes.gate import communes_of_paths
 from communes.models import CommuneSpacePage
 from communes.visibility import public_pages
+from core.typography import french_date
 from participation.models import Contribution, ProcessPage, ProcessState, QuestionnairePage
 
 from .backend import searchable_words
@@ -237,10 +237,7 @@ def contribution_hits(results, query, request):
                 extract=extract([contribution.text], query),
                 commune_name=contribution.commune.name,
                 process=schedules.get(contribution.process_id),
-                details=[
-                    _("publiée le %(day)s")
-                    % {"day": date_format(timezone.localtime(contribution.published_at), "j F Y")}
-                ],
+                details=[_("publiée le %(day)s") % {"day": french_date(contribution.published_at)}],
             )
         )
     return hits
@@ -257,7 +254,7 @@ def legal_text_hits(results, query, request):
                 extract=extract(searchable_texts(version), query),
                 details=[
                     _("version %(number)s, en vigueur depuis le %(day)s")
-                    % {"number": version.number, "day": date_format(version.effective_on, "j F Y")}
+                    % {"number": version.number, "day": french_date(version.effective_on)}
                 ],
             )
         )

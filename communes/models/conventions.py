@@ -12,13 +12,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import DraftStateMixin, PreviewableMixin, RevisionMixin
 from wagtail.search import index
 
+from core.typography import french_date
 from core.versioning import FinalOncePublishedMixin
 
 ONE_DAY = datetime.timedelta(days=1)
@@ -33,7 +33,7 @@ def add_years(day, years):
 
 
 def format_day(day):
-    return date_format(day, "j F Y") if day else ""
+    return french_date(day)
 
 
 # --- Provider contract (Art. 3-5: the Métropole's "marché") --------------------

@@ -27,6 +27,7 @@ from wagtail.permissions import policy_registry
 
 from charter.services import current_charter_rules
 from communes.models import Commune
+from core.typography import french_plural
 from core.viewsets import ScopedIndexView, ScopedInspectView
 
 from ..models import AppealOutcome, Contribution, ContributionLogEntry, ContributionStatus, ProcessPage
@@ -258,9 +259,9 @@ class ModerationBulkAction(BulkAction):
         return decided, 0
 
     def get_success_message(self, num_parent_objects, num_child_objects):
-        return ngettext("%(count)d contribution traitée.", "%(count)d contributions traitées.", num_parent_objects) % {
-            "count": num_parent_objects
-        }
+        return ngettext(
+            "%(count)d contribution traitée.", "%(count)d contributions traitées.", french_plural(num_parent_objects)
+        ) % {"count": num_parent_objects}
 
 
 class ApproveBulkAction(ModerationBulkAction):

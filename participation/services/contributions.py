@@ -8,6 +8,7 @@ from wagtail.log_actions import log
 
 from charter.services import is_acceptance_current
 from communes.gate import commune_space_of, is_commune_active
+from core.typography import french_date
 
 from ..models import Contribution, ContributionStatus, ModerationMode, ProcessState
 from . import Refused
@@ -25,7 +26,7 @@ def refuse_unless_open(process, day=None):
     if state == ProcessState.UPCOMING:
         raise Refused(
             _("Cette démarche n'est pas encore ouverte : les contributions seront possibles à partir du %(day)s.")
-            % {"day": process.opens_on.strftime("%d/%m/%Y") if process.opens_on else "…"}
+            % {"day": french_date(process.opens_on) or "…"}
         )
     if state == ProcessState.CLOSED:
         raise Refused(_("Cette démarche est terminée : elle ne reçoit plus de contributions. Merci de votre intérêt."))

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from communes.gate import commune_space_of, is_commune_active
 from core.emails import queue_email
+from core.typography import french_datetime
 
 from ..models import EventRegistration, ProcessPage
 from . import Refused
@@ -111,7 +112,7 @@ def cancel_registration(token):
 
 def _meeting_line(process):
     return _("Rendez-vous le %(day)s, %(place)s.") % {
-        "day": timezone.localtime(process.event_starts_at).strftime("%d/%m/%Y à %H:%M"),
+        "day": french_datetime(process.event_starts_at),
         "place": process.event_place,
     }
 
