@@ -2,7 +2,6 @@
 
 import datetime
 
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +14,7 @@ from wagtail.search.queryset import SearchableQuerySetMixin
 
 from core.versioning import FinalOncePublishedMixin
 
+from .accessibility import AccessibilityStatus, audit_context
 from .blocks import LegalTextStreamBlock
 
 # How long a new version is flagged "mis à jour le …" on its public page and in the admin.
@@ -29,14 +29,6 @@ class LegalTextKind(models.TextChoices):
     PRIVACY = "donnees-personnelles", _("Politique de protection des données personnelles")
     LEGAL_NOTICE = "mentions-legales", _("Mentions légales")
     ACCESSIBILITY = "accessibilite", _("Déclaration d'accessibilité")
-
-
-class AccessibilityStatus(models.TextChoices):
-    """The conformity levels of the French accessibility obligation (RGAA)."""
-
-    NONE = "non", _("non conforme")
-    PARTIAL = "partiellement", _("partiellement conforme")
-    FULL = "totalement", _("totalement conforme")
 
 
 class LegalTextVersionQuerySet(SearchableQuerySetMixin, models.QuerySet):
@@ -65,12 +57,14 @@ class LegalTextVersion(
     summary_of_changes = models.TextField(
         _("résumé des modifications"), blank=True, help_text=_("Ce qui change par rapport à la version précédente.")
     )
+    # What staff declared by hand before the audit lived in the repository: kept for the history of the versions
+    # published with it, no longer asked nor used. The mention now follows the audit (charter.accessibility).
     accessibility_status = models.CharField(
-        _("état de conformité"),
+        _("état de conformité déclaré (avant l'audit RGAA)"),
         max_length=20,
         choices=AccessibilityStatus.choices,
         blank=True,
-        help_text=_("Déclaration d'accessibilité seulement : la mention affichée en pied de chaque page."),
+        editable=False,
     )
     body = StreamField(LegalTextStreamBlock(), verbose_name=_("texte"))
 
@@ -88,7 +82,6 @@ class LegalTextVersion(
     panels = [
         FieldRowPanel([FieldPanel("kind"), FieldPanel("effective_on")]),
         FieldPanel("summary_of_changes"),
-        FieldPanel("accessibility_status"),
         FieldPanel("body"),
     ]
 
@@ -114,15 +107,6 @@ class LegalTextVersion(
     def version_siblings(self):
         return LegalTextVersion.objects.filter(kind=self.kind)
 
-    def clean(self):
-        super().clean()
-        if self.kind == LegalTextKind.ACCESSIBILITY and not self.accessibility_status:
-            raise ValidationError({"accessibility_status": _("Indiquez l'état de conformité du site (RGAA).")})
-        if self.kind != LegalTextKind.ACCESSIBILITY and self.accessibility_status:
-            raise ValidationError(
-                {"accessibility_status": _("L'état de conformité ne concerne que la déclaration d'accessibilité.")}
-            )
-
     # --- What visitors see ---------------------------------------------------------
 
     def get_url(self):
@@ -145,4 +129,5 @@ class LegalTextVersion(
     def get_preview_context(self, request, mode_name):
         context = super().get_preview_context(request, mode_name)
         context.update(version=self, kind=LegalTextKind(self.kind), is_current=False, is_preview=True)
+        context.update(audit_context(self.kind, timezone.localdate()))
         return context

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils import timezone
 
+from .accessibility import accessibility_mention
 from .models import LegalTextKind, LegalTextVersion
 
 # Contributing means accepting the charter and the CGU in force (invariant 3).
@@ -92,8 +93,8 @@ class LegalTextsFooter:
 
     @property
     def accessibility_status(self):
-        statement = self.current.get(LegalTextKind.ACCESSIBILITY)
-        return statement.get_accessibility_status_display() if statement else None
+        """ "partiellement conforme"…: computed from the audit in the repository, never chosen by hand."""
+        return accessibility_mention(self.day)
 
     def recent_updates(self):
         return [version for version in self.current.values() if version.is_recent_update(self.day)]

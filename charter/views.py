@@ -5,18 +5,22 @@ from django.utils import timezone
 
 from communes.models import CommuneSpacePage
 
+from .accessibility import audit_context
 from .models import LegalTextKind, LegalTextVersion
 from .services import current_version
 
 
 def render_version(request, kind, version, *, commune_space=None, status=200):
     today = timezone.localdate()
+    is_current = version is not None and version == current_version(kind, today)
+    is_upcoming = version is not None and version.effective_on > today
     context = {
         "kind": kind,
         "version": version,
-        "is_current": version is not None and version == current_version(kind, today),
-        "is_upcoming": version is not None and version.effective_on > today,
+        "is_current": is_current,
+        "is_upcoming": is_upcoming,
         "commune_space": commune_space,
+        **audit_context(kind, today, archived=version is not None and not is_current and not is_upcoming),
     }
     return TemplateResponse(request, "charter/legal_text.html", context, status=status)
 

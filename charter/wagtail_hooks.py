@@ -6,7 +6,9 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from core.choosers import PermissionCheckedChooserViewSet
+from core.outage import ERROR_PAGE_CONTEXT_HOOK
 
+from .accessibility import accessibility_mention
 from .models import LegalTextVersion
 from .services import LegalTextsFooter
 
@@ -57,3 +59,9 @@ def add_legal_text_updates(request, panels):
     updates = LegalTextsFooter().recent_updates()
     if updates:
         panels.append(LegalTextUpdatesPanel(updates))
+
+
+@hooks.register(ERROR_PAGE_CONTEXT_HOOK)
+def accessibility_mention_on_error_pages():
+    """The error pages say the same mention as every page: it comes from the audit file, not the database."""
+    return {"accessibility_mention": accessibility_mention()}

@@ -64,3 +64,5 @@ urlpatterns.append(path("", include(wagtail_urls)))
 
 # A database that cannot be reached answers a French 503 with Retry-After; any other error, the 500 page.
 handler500 = "core.outage.server_error"
+# Django's own 400 (e.g. a host the site does not serve): the error frame, read without the request.
+handler400 = "core.outage.bad_request"

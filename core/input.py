@@ -13,11 +13,12 @@ Refusals are logged at INFO, without the values: a probe of the site is not an i
 import logging
 from urllib.parse import unquote_to_bytes
 
-from django.http import JsonResponse, QueryDict
-from django.shortcuts import render
+from django.http import HttpResponseBadRequest, JsonResponse, QueryDict
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 from rest_framework.views import APIView
+
+from .outage import render_error_page
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ def refusal_response(request, message):
     if _answers_in_json(request):
         response = JsonResponse({"message": message}, status=400, json_dumps_params={"ensure_ascii": False})
     else:
-        response = render(request, "400.html", {"message": message}, status=400)
+        response = render_error_page("400.html", HttpResponseBadRequest, message=message)
     # Logged once, at INFO, by the caller: not again as a WARNING by Django's request logger.
     response._has_been_logged = True
     return response

@@ -4,23 +4,43 @@ Django calls the `handler500` view from inside the `except` block that caught th
 at hand: a lost database connection (PostgreSQL restarting, a failover) answers 503 with `Retry-After`, which
 tells the citizen that nothing was recorded and when to try again, and tells a front cache or a load balancer
 that the condition is temporary. Every other error keeps the ordinary 500 page. Both pages are rendered without
-the database.
+the database, with the site's identity and its accessibility mention (`error_page_context`).
 """
 
 import logging
 import sys
 
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseServerError
 from django.template import loader
 from django.views.decorators.csrf import requires_csrf_token
-from django.views.defaults import server_error as django_server_error
+from wagtail import hooks
+
+from .identity import remembered_site_name
 
 logger = logging.getLogger(__name__)
 
 # Seconds a client is asked to wait before trying again.
 RETRY_AFTER = 30
 OUTAGES = (OperationalError, InterfaceError)
+# Apps above add what every error page shows (the accessibility mention) through this hook: a function of no
+# argument returning a dict, which must read neither the request nor the database.
+ERROR_PAGE_CONTEXT_HOOK = "error_page_context"
+
+
+def error_page_context():
+    """The site's identity and what the apps add, for the error pages: read without the database (it may be down)."""
+    context = {"site_name": remembered_site_name()}
+    for provide in hooks.get_hooks(ERROR_PAGE_CONTEXT_HOOK):
+        try:
+            context.update(provide())
+        except Exception:  # noqa: BLE001 - the error page renders whatever a provider does
+            logger.exception("Error page context provider %r failed", provide)
+    return context
+
+
+def render_error_page(template_name, response_class, **context):
+    return response_class(loader.get_template(template_name).render({**error_page_context(), **context}))
 
 
 def is_outage(error):
@@ -36,9 +56,16 @@ def is_outage(error):
 def server_error(request):
     error = sys.exc_info()[1]
     if not is_outage(error):
-        return django_server_error(request)
+        return render_error_page("500.html", HttpResponseServerError)
     logger.warning("Service unavailable while serving %s: %s", request.path, error)
-    response = HttpResponse(loader.get_template("503.html").render(), status=503)
+    response = render_error_page("503.html", HttpResponse)
+    response.status_code = 503
     response["Retry-After"] = str(RETRY_AFTER)
     response["Cache-Control"] = "no-store"
     return response
+
+
+@requires_csrf_token
+def bad_request(request, exception):
+    """Django's 400 (a host the site does not serve, a suspicious request): the same frame, no request read."""
+    return render_error_page("400.html", HttpResponseBadRequest)

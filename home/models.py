@@ -8,6 +8,7 @@ from wagtail.search import index
 
 from communes.models import CommuneSpacePage
 from core.blocks import ContentStreamBlock
+from core.identity import remember_site_name
 from participation.models import ProcessPage, open_first
 
 
@@ -52,6 +53,13 @@ class MetropoleSettings(BaseSiteSetting):
     mission_email = models.EmailField(_("courriel du service"), blank=True)
     mission_phone = models.CharField(_("téléphone du service"), max_length=40, blank=True)
     website = models.URLField(_("site institutionnel"), blank=True)
+    accessibility_plan_url = models.URLField(
+        _("schéma pluriannuel de mise en accessibilité"),
+        blank=True,
+        help_text=_(
+            "Adresse du schéma pluriannuel et du plan d'actions de l'année, cités par la déclaration d'accessibilité."
+        ),
+    )
     logo = models.ForeignKey(
         "wagtailimages.Image",
         verbose_name=_("logo"),
@@ -70,8 +78,18 @@ class MetropoleSettings(BaseSiteSetting):
             [FieldPanel("mission_name"), FieldPanel("mission_email"), FieldPanel("mission_phone")],
             heading=_("Contact de la participation citoyenne"),
         ),
+        FieldPanel("accessibility_plan_url"),
         FieldPanel("logo"),
     ]
 
     class Meta:
         verbose_name = _("identité de la Métropole")
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self.remember_for_error_pages()
+
+    def remember_for_error_pages(self):
+        """The error pages name the Métropole without reading the database: they read the cache."""
+        if self.site.is_default_site and self.name:
+            remember_site_name(self.name)

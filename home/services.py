@@ -70,4 +70,6 @@ def ensure_metropole_identity(site, **identity):
             setattr(metropole, field, value)
         metropole.full_clean()
         metropole.save()
+    else:
+        metropole.remember_for_error_pages()  # a cache emptied since the last save
     return metropole

@@ -290,8 +290,6 @@ def body(*paragraphs, rules=()):
 
 def publish_legal_text(kind, effective_on, text="Texte.", summary="", **fields):
     """Publish a version of a legal text, as staff would in the admin."""
-    if kind == LegalTextKind.ACCESSIBILITY:
-        fields.setdefault("accessibility_status", "partiellement")
     if not isinstance(effective_on, datetime.date):
         effective_on = datetime.date.fromisoformat(effective_on)
     version = LegalTextVersion(

@@ -35,7 +35,7 @@ def test_a_version_scheduled_ahead_is_not_current_until_its_day(client, publish_
     after = client.get("/charte/").content.decode()
 
     assert "Ancienne charte." in before and "Nouvelle charte." not in before
-    assert "Nouvelle charte." in after and "Version 2, en vigueur depuis le 1 janvier 2027" in after
+    assert "Nouvelle charte." in after and "Version 2, en vigueur depuis le 1er janvier 2027" in after
 
 
 def test_a_draft_is_never_current(publish_text):
@@ -74,7 +74,6 @@ def legal_text_form(**overrides):
         "kind": "cgu",
         "effective_on": "2026-12-01",
         "summary_of_changes": "Précision sur la modération.",
-        "accessibility_status": "",
         "body": streamfield([("paragraph", rich_text("<p>Nouvelles CGU.</p>"))]),
         "action-publish": "action-publish",
     }
@@ -110,14 +109,14 @@ def test_a_published_version_cannot_be_edited(client, staff_user, publish_text):
     assert "Texte d'origine." in str(version.body)
 
 
-def test_the_accessibility_statement_needs_its_conformity_level(client, staff_user):
+def test_staff_publish_a_statement_without_picking_its_conformity_mention(client, staff_user):
+    """The mention follows the audit in the repository (charter.accessibility), not a field chosen by hand."""
     client.force_login(staff_user)
 
-    response = client.post(ADD_URL, legal_text_form(kind="accessibilite"))
+    response = client.post(ADD_URL, legal_text_form(kind="accessibilite", accessibility_status="totalement"))
 
-    assert response.status_code == 200
-    assert "état de conformité" in response.content.decode()
-    assert not LegalTextVersion.objects.exists()
+    assert response.status_code == 302
+    assert LegalTextVersion.objects.get(kind="accessibilite").accessibility_status == ""
 
 
 def test_two_rules_of_the_charter_cannot_share_a_code(client, staff_user):

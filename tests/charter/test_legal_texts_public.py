@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from charter.accessibility import accessibility_mention
 from charter.models import LegalTextKind
 from participation.services.processes import ensure_process
 
@@ -41,8 +42,8 @@ def test_every_public_page_type_has_the_five_links_with_their_dates(client, site
 
         assert len(links) == 5, name
         for href, text in links.items():
-            assert "mis à jour le 1 mars 2022" in text, (name, href)
-        assert "Accessibilité : partiellement conforme" in nav.get_text(" ", strip=True), name
+            assert "mis à jour le 1er mars 2022" in text, (name, href)
+        assert f"Accessibilité : {accessibility_mention()}" in nav.get_text(" ", strip=True), name
 
 
 def test_footer_links_point_to_the_five_stable_addresses(client, portal, all_texts):
@@ -116,7 +117,7 @@ def test_a_new_version_is_flagged_as_updated_for_thirty_days(client, publish_tex
     on_day(D(2026, 12, 1))
     later = client.get("/charte/").content.decode()
 
-    assert "Mis à jour le 1 novembre 2026" in recent
+    assert "Mis à jour le 1er novembre 2026" in recent
     assert "Mis à jour le" not in later
 
 

@@ -3,9 +3,12 @@
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import OperationalError
+from django.http import HttpResponse
 from django.test import Client
 
-from home.models import HomePage
+from charter.accessibility import accessibility_mention
+from core.outage import render_error_page
+from home.models import HomePage, MetropoleSettings
 
 
 @pytest.fixture
@@ -56,3 +59,59 @@ def test_an_error_of_our_own_stays_a_500_page_in_french(visitor, portal, monkeyp
     assert response.status_code == 500
     assert "Le site rencontre un problème" in response.content.decode()
     assert "Retry-After" not in response
+
+
+# --- Every error page wears the site's identity and its accessibility mention, read without the database --------
+
+
+@pytest.fixture
+def identity_saved(portal):
+    """The Métropole's identity as staff save it in the admin: the error pages remember its name."""
+    identity = MetropoleSettings.for_site(portal.get_site())
+    identity.name = "Métropole de Test"
+    identity.save()
+
+
+def test_the_500_page_names_the_metropole_and_says_the_accessibility_mention(visitor, identity_saved, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError
+
+    monkeypatch.setattr(HomePage, "get_context", broken)
+
+    page = visitor.get("/").content.decode()
+
+    assert "<title>Erreur du serveur – Métropole de Test</title>" in page
+    assert '<span class="site-header__name">Métropole de Test</span>' in page
+    assert f'<a href="/accessibilite/">Accessibilité : {accessibility_mention()}</a>' in page
+
+
+def test_the_503_page_too_while_the_database_is_down(visitor, identity_saved, monkeypatch):
+    monkeypatch.setattr(HomePage, "get_context", fail("terminating connection due to administrator command"))
+
+    page = visitor.get("/").content.decode()
+
+    assert "Métropole de Test" in page
+    assert f"Accessibilité : {accessibility_mention()}" in page
+
+
+def test_django_s_own_400_page_too(visitor, identity_saved):
+    page = visitor.get("/", HTTP_HOST="ailleurs.example").content.decode()
+
+    assert "Votre demande n'a pas pu être comprise" in page
+    assert "Métropole de Test" in page
+    assert f"Accessibilité : {accessibility_mention()}" in page
+
+
+def test_the_error_pages_read_nothing_from_the_database(identity_saved, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        for template in ["500.html", "503.html", "400.html"]:
+            page = render_error_page(template, HttpResponse).content.decode()
+            assert "Métropole de Test" in page and "Accessibilité : " in page, template
+
+
+def test_without_a_remembered_name_the_error_pages_fall_back_to_the_product_name(visitor, portal, monkeypatch):
+    monkeypatch.setattr(HomePage, "get_context", fail("the database is gone"))
+
+    page = visitor.get("/").content.decode()
+
+    assert "– Participation citoyenne</title>" in page

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice
 from wagtail.models import GroupPagePermission, ModelLogEntry, Page, PageLogEntry, Revision, Site
 
+from charter.accessibility import accessibility_mention
 from charter.models import LegalTextKind, LegalTextVersion
 from charter.services import current_charter_rules, current_versions
 from communes.models import (
@@ -113,7 +114,9 @@ def test_load_demo_publishes_the_five_legal_texts_and_a_second_cgu(client, demo)
     assert "CNIL" in privacy
     legal_notice = client.get("/mentions-legales/").content.decode()
     assert "Directeur de la publication" in legal_notice and "Hébergeur" in legal_notice
-    assert "Accessibilité : non conforme" in client.get("/").content.decode()
+    assert f"Accessibilité : {accessibility_mention()}" in client.get("/").content.decode()
+    statement = client.get("/accessibilite/").content.decode()
+    assert "des critères du RGAA" in statement and "aucun audit" not in statement
     history = client.get("/cgu/versions/").content.decode()
     assert 'href="/cgu/versions/1/"' in history and 'href="/cgu/versions/2/"' in history
 

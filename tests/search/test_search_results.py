@@ -108,7 +108,7 @@ def test_without_a_chosen_kind_the_first_kind_with_results_is_listed(all_texts, 
 
     assert result_links(html) == ["/accessibilite/"]
     assert re.search(r'aria-current="page">Textes réglementaires <span class="count">\(1\)', html)
-    assert "version 1, en vigueur depuis le 1 mars 2022" in html
+    assert "version 1, en vigueur depuis le 1er mars 2022" in html
 
 
 def test_legal_texts_are_left_out_when_filtering_by_commune(all_texts, commune_space, search):
