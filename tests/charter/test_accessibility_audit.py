@@ -227,3 +227,10 @@ def test_the_checked_criteria_are_ordered_by_theme_for_the_grid():
 
     assert [number for number, _title, _criteria in audit.by_theme()] == list(range(1, 14))
     assert isinstance(audit.criteria[0], Criterion) and audit.criteria[0].number == "1.1"
+
+
+def test_every_page_of_the_sample_is_a_page_of_the_demo(client, demo):
+    """The sample names real pages: a renamed one would leave the audit speaking of nothing."""
+    for page in site_audit().pages:
+        if page.is_link:
+            assert client.get(page.url).status_code == 200, page.url
