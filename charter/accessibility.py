@@ -21,6 +21,7 @@ from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
 from pathlib import Path
 
+from django.core import checks
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -220,6 +221,16 @@ def read_audit(path=AUDIT_FILE):
             for c in sorted(data["criteria"], key=lambda c: _criterion_sort_key(c["number"]))
         ),
     )
+
+
+@checks.register()
+def check_audit_file(app_configs=None, **kwargs):
+    """`manage.py check` (run by CI) fails on an audit file that breaks the grid, before a page would."""
+    try:
+        errors = problems(json.loads(AUDIT_FILE.read_text(encoding="utf-8")))
+    except (OSError, ValueError) as error:
+        errors = [str(error)]
+    return [checks.Error(error, obj=str(AUDIT_FILE), id="charter.E001") for error in errors]
 
 
 @functools.cache

@@ -234,3 +234,16 @@ def test_every_page_of_the_sample_is_a_page_of_the_demo(client, demo):
     for page in site_audit().pages:
         if page.is_link:
             assert client.get(page.url).status_code == 200, page.url
+
+
+def test_django_s_checks_fail_on_a_broken_grid(monkeypatch, tmp_path):
+    data = audit_data()
+    data["criteria"].pop()
+    path = tmp_path / "audit.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+    assert accessibility.check_audit_file() == []
+    monkeypatch.setattr(accessibility, "AUDIT_FILE", path)
+    errors = accessibility.check_audit_file()
+    assert errors and {error.id for error in errors} == {"charter.E001"}
+    assert "105 criteria instead of 106." in [error.msg for error in errors]
