@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from charter.models import LegalTextVersion
 
 from .models import CONTRIBUTION_MAX_LENGTH, CONTRIBUTION_MIN_LENGTH, PSEUDONYM_MAX_LENGTH, Theme
+from .services.contributions import TERMS_CHANGED
 
 
 class HoneypotMixin(forms.Form):
@@ -19,11 +20,13 @@ class ContributionForm(HoneypotMixin, forms.Form):
     pseudonym = forms.CharField(
         label=_("Pseudonyme"),
         max_length=PSEUDONYM_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
         help_text=_("Seul ce nom est publié avec votre contribution (%(max)s caractères au plus).")
         % {"max": PSEUDONYM_MAX_LENGTH},
     )
     email = forms.EmailField(
         label=_("Adresse électronique"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
         help_text=_("Pour confirmer votre contribution et vous informer de sa suite. Elle n'est jamais publiée."),
         error_messages={"invalid": _("Saisissez une adresse électronique valide, par exemple nom@exemple.fr.")},
     )
@@ -49,12 +52,34 @@ class ContributionForm(HoneypotMixin, forms.Form):
         super().__init__(*args, **kwargs)
         themes = process.themes.all()
         self.fields["theme"].queryset = themes if themes.exists() else Theme.objects.all()
+        self.terms_changed = False
         if terms is not None and terms.available:
             # The versions shown are the versions accepted: recorded with the contribution.
             self.initial.update(charter_version=terms.charter.pk, terms_version=terms.terms.pk)
+            if self.is_bound:
+                self._offer_terms_in_force(terms)
         self.fields["charter_version"].error_messages["required"] = _(
             "Rechargez la page pour afficher la charte en vigueur."
         )
+
+    def _offer_terms_in_force(self, terms):
+        """A form shown before the charter or the CGU changed holds their old versions: sent back, it holds the
+        versions in force instead, unaccepted, so that accepting them and sending again works (invariant 3)."""
+        in_force = {"charter_version": str(terms.charter.pk), "terms_version": str(terms.terms.pk)}
+        if all(self.data.get(name) == value for name, value in in_force.items()):
+            return
+        self.terms_changed = True
+        self.data = self.data.copy()
+        for name, value in in_force.items():
+            self.data[name] = value
+        self.data.pop("accept", None)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.terms_changed:
+            self._errors.pop("accept", None)  # one message: why the box is unticked again
+            self.add_error("accept", TERMS_CHANGED)
+        return cleaned_data
 
 
 class ReportForm(forms.Form):
@@ -66,8 +91,14 @@ class ReportForm(forms.Form):
 
 
 class RegistrationForm(HoneypotMixin, forms.Form):
-    name = forms.CharField(label=_("Nom ou pseudonyme"), max_length=100)
-    email = forms.EmailField(label=_("Adresse électronique"), help_text=_("Pour confirmer votre inscription."))
+    name = forms.CharField(
+        label=_("Nom ou pseudonyme"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    email = forms.EmailField(
+        label=_("Adresse électronique"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text=_("Pour confirmer votre inscription."),
+    )
     needs = forms.CharField(
         label=_("Besoins d'accessibilité (facultatif)"),
         max_length=255,

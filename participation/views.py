@@ -7,14 +7,17 @@ typed) are `never_cache`: neither a browser's history nor a shared cache keeps t
 import functools
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
 
 from charter.services import current_acceptance_terms, current_charter_rules
 from communes.visibility import visible_pages
@@ -28,9 +31,11 @@ from .services.abuse import account_fingerprint, check_rate_limit, client_finger
 from .services.contributions import confirm_contribution, refuse_unless_open, submit_contribution
 from .services.events import cancel_registration, confirm_registration, register_for_event, seats_left
 from .services.links import (
+    CONFIRM_SALT,
     REGISTRATION_CANCEL_SALT,
     REGISTRATION_CONFIRM_SALT,
     contribution_for_appeal,
+    contribution_from_token,
     registration_from_token,
 )
 from .services.moderation import file_appeal, report_contribution
@@ -144,16 +149,63 @@ def render_process(request, process, *, status=200, **overrides):
     return response
 
 
+# --- Post/Redirect/Get: a form's success is a redirect to a page that says so, so that a reload posts nothing ---
+
+NOTICE_PREFIX = "notice-"
+
+
+def redirect_with_notice(request, url, notice, text):
+    """Answer a successful POST with a redirect (303) to `url`, which shows `text` once (Django's messages)."""
+    messages.success(request, text, extra_tags=NOTICE_PREFIX + notice)
+    return HttpResponseRedirect(url, status=303)
+
+
+def notices_for(request):
+    """{notice: text} left by the redirect of a form; other messages stay for their own page.
+
+    The storage is only read when it holds something: reading it empties the messages cookie, and a page that
+    sets a cookie is no longer one a front cache may keep."""
+    storage = messages.get_messages(request)
+    if not len(storage):
+        return {}
+    found = {}
+    others = []
+    for message in storage:
+        if message.extra_tags.startswith(NOTICE_PREFIX):
+            found[message.extra_tags.removeprefix(NOTICE_PREFIX)] = message.message
+        else:
+            others.append(message)
+    for message in others:
+        messages.add_message(request, message.level, message.message, extra_tags=message.extra_tags)
+    return found
+
+
+def process_route_url(request, process, route, anchor, **kwargs):
+    return process.get_url(request) + process.reverse_subpage(route, kwargs=kwargs or None) + anchor
+
+
+CONTRIBUTION_SENT = gettext_lazy(
+    "Merci ! Un courriel vient de vous être envoyé : ouvrez le lien qu'il contient pour confirmer votre "
+    "contribution. Sans confirmation, elle n'est pas prise en compte."
+)
+
+
+def contribution_sent(request, process):
+    return redirect_with_notice(
+        request, process_route_url(request, process, "contribute", "#contribuer"), "contribution", CONTRIBUTION_SENT
+    )
+
+
 @never_cache
 @sensitive_post_parameters()
 def contribute(request, process):
     if request.method != "POST":
-        return render_process(request, process)
+        return render_process(request, process, notices=notices_for(request))
     form = ContributionForm(request.POST, process=process, terms=current_acceptance_terms())
     if not form.is_valid():
-        return render_process(request, process, status=400, contribution_form=form, form_error=True)
+        return render_process(request, process, status=400, contribution_form=form)
     if form.is_from_a_robot:
-        return render_process(request, process, contribution_sent=True)
+        return contribution_sent(request, process)
     try:
         check_rate_limit("contribute", fingerprint(request))
         submit_contribution(
@@ -166,16 +218,18 @@ def contribute(request, process):
             terms_version=form.cleaned_data["terms_version"],
         )
     except Refused as refusal:
+        # Built again: if the legal texts changed meanwhile, it now carries their versions in force.
         fresh = ContributionForm(request.POST, process=process, terms=current_acceptance_terms())
         fresh.is_valid()
         return render_process(request, process, status=400, contribution_form=fresh, refusal=refusal.message)
-    return render_process(request, process, contribution_sent=True)
+    return contribution_sent(request, process)
 
 
 @never_cache
-@require_POST
 def report(request, process, contribution_id):
     contribution = get_object_or_404(Contribution, pk=contribution_id, process=process)
+    if request.method != "POST":
+        return render_process(request, process, notices=notices_for(request))
     form = ReportForm(request.POST, rules=current_charter_rules())
     try:
         if not form.is_valid():
@@ -186,19 +240,36 @@ def report(request, process, contribution_id):
         )
     except Refused as refusal:
         return render_process(request, process, status=400, report_refusal=refusal.message)
-    return render_process(request, process, report_sent=True)
+    return redirect_with_notice(
+        request,
+        process_route_url(request, process, "report", "#contributions", contribution_id=contribution.pk),
+        "report",
+        _("Merci : votre signalement est enregistré et sera examiné par les modérateurs."),
+    )
+
+
+REGISTRATION_SENT = gettext_lazy(
+    "Votre demande d'inscription est enregistrée : ouvrez le lien du courriel qui vous a été envoyé pour la "
+    "confirmer. Votre place n'est réservée qu'après cette confirmation."
+)
+
+
+def registration_sent(request, process):
+    return redirect_with_notice(
+        request, process_route_url(request, process, "register", "#rencontre"), "registration", REGISTRATION_SENT
+    )
 
 
 @never_cache
 @sensitive_post_parameters()
 def register(request, process):
     if request.method != "POST":
-        return render_process(request, process)
+        return render_process(request, process, notices=notices_for(request))
     form = RegistrationForm(request.POST)
     if not form.is_valid():
         return render_process(request, process, status=400, registration_form=form)
     if form.is_from_a_robot:
-        return render_process(request, process, registration_sent=True)
+        return registration_sent(request, process)
     try:
         check_rate_limit("register", fingerprint(request))
         register_for_event(
@@ -208,7 +279,7 @@ def register(request, process):
         return render_process(
             request, process, status=400, registration_form=form, registration_refusal=refusal.message
         )
-    return render_process(request, process, registration_sent=True)
+    return registration_sent(request, process)
 
 
 def open_data(request, process, file_format):
@@ -229,23 +300,45 @@ def my_data(request, token):
         key = key_from_rights_token(token)
     except Refused as refusal:
         return invalid_link(request, refusal)
-    context = {"token": token}
     if request.method == "POST":
-        action = request.POST.get("action")
-        if action == "withdraw":
-            try:
-                contribution_id = whole_number(request.POST.get("contribution", ""))
-            except ValueError:
-                raise Http404 from None
-            contribution = get_object_or_404(Contribution, pk=contribution_id, contributor_key=key)
-            withdraw(contribution, key)
-            context["done"] = "Votre contribution est retirée : elle n'est plus visible sur le site."
-        elif action == "erase":
-            erase_personal_data(key, keep_published_text=request.POST.get("keep_text") == "on")
-            context["done"] = "Vos données personnelles sont effacées. Ce lien ne vous montre plus rien."
-    contributions = contributions_of(key)
-    context.update(contributions=contributions, has_data=has_personal_data(key))
+        return my_data_action(request, token, key)
+    context = {
+        "token": token,
+        "done": notices_for(request).get("my_data"),
+        "contributions": contributions_of(key),
+        "has_data": has_personal_data(key),
+    }
     return TemplateResponse(request, "participation/my_data.html", context)
+
+
+def my_data_action(request, token, key):
+    """Withdrawing and erasing cannot be undone (WCAG 3.3.4): a first POST shows what will happen, and only a
+    second one, confirmed, acts."""
+    action = request.POST.get("action")
+    confirmed = request.POST.get("confirmed") == "oui"
+    own_page = reverse("participation:my_data", args=[token])
+    context = {"token": token, "action": action}
+    if action == "withdraw":
+        try:
+            contribution_id = whole_number(request.POST.get("contribution", ""))
+        except ValueError:
+            raise Http404 from None
+        contribution = get_object_or_404(Contribution, pk=contribution_id, contributor_key=key)
+        if not confirmed:
+            context["contribution"] = contribution
+            return TemplateResponse(request, "participation/my_data_confirm.html", context)
+        withdraw(contribution, key)
+        text = _("Votre contribution est retirée : elle n'est plus visible sur le site.")
+    elif action == "erase":
+        keep_text = request.POST.get("keep_text") == "on"
+        if not confirmed:
+            context["keep_text"] = keep_text
+            return TemplateResponse(request, "participation/my_data_confirm.html", context)
+        erase_personal_data(key, keep_published_text=keep_text)
+        text = _("Vos données personnelles sont effacées. Ce lien ne vous montre plus rien.")
+    else:
+        return HttpResponseRedirect(own_page, status=303)
+    return redirect_with_notice(request, own_page, "my_data", text)
 
 
 @never_cache
@@ -260,34 +353,59 @@ def my_data_download(request, token):
 @never_cache
 def confirm(request, token):
     if request.method != "POST":
+        if "confirmed" in notices_for(request):
+            try:
+                contribution = contribution_from_token(
+                    token, CONFIRM_SALT, settings.CONTRIBUTION_CONFIRMATION_HOURS * 3600
+                )
+            except Refused as refusal:
+                return invalid_link(request, refusal)
+            context = {"contribution": contribution, "process": contribution.process}
+            return TemplateResponse(request, "participation/confirmed.html", context)
         # Mail scanners open links: confirming takes a click on the page, not the visit.
         return TemplateResponse(request, "participation/confirm.html", {"token": token})
     try:
-        contribution = confirm_contribution(token)
+        confirm_contribution(token)
     except Refused as refusal:
         return invalid_link(request, refusal)
-    return TemplateResponse(
-        request, "participation/confirmed.html", {"contribution": contribution, "process": contribution.process}
+    return redirect_with_notice(
+        request, reverse("participation:confirm", args=[token]), "confirmed", _("Contribution confirmée")
     )
 
 
 REGISTRATION_LINKS = {
-    "confirm": (REGISTRATION_CONFIRM_SALT, confirm_registration),
-    "cancel": (REGISTRATION_CANCEL_SALT, cancel_registration),
+    "confirm": (REGISTRATION_CONFIRM_SALT, confirm_registration, "participation:confirm_registration"),
+    "cancel": (REGISTRATION_CANCEL_SALT, cancel_registration, "participation:cancel_registration"),
 }
 
 
 def registration_link(request, token, action):
     """Confirm or cancel a meeting registration from the emailed link: a click on the page, not the visit."""
-    salt, perform = REGISTRATION_LINKS[action]
+    salt, perform, url_name = REGISTRATION_LINKS[action]
+    if request.method != "POST" and (done := notices_for(request).get("registration_" + action)):
+        # A cancelled registration is gone: the notice says what it was.
+        return TemplateResponse(request, "participation/registration.html", {"action": action, "done": done})
     try:
         registration = registration_from_token(token, salt)
-        context = {"action": action, "registration": registration, "process": registration.process}
         if request.method == "POST":
             perform(token)
-            context["done"] = True
     except Refused as refusal:
         return invalid_link(request, refusal)
+    if request.method == "POST":
+        if action == "confirm":
+            text = _(
+                "Votre inscription à la rencontre « %(title)s » est confirmée : une place vous est réservée. Un "
+                "courriel vous indique comment l'annuler si vous ne pouvez pas venir."
+            )
+        else:
+            text = _("Votre inscription à la rencontre « %(title)s » est annulée : votre place est libérée.")
+        return redirect_with_notice(
+            request,
+            reverse(url_name, args=[token]),
+            "registration_" + action,
+            text % {"title": registration.process.title},
+        )
+    context = {"action": action, "registration": registration, "process": registration.process}
     return TemplateResponse(request, "participation/registration.html", context)
 
 
@@ -319,7 +437,17 @@ def appeal(request, token):
         except (Refused, ValidationError) as refusal:
             context["refusal"] = getattr(refusal, "message", str(refusal))
             return TemplateResponse(request, "participation/appeal.html", context, status=400)
-        context["appeal_sent"] = True
+        return redirect_with_notice(
+            request,
+            reverse("participation:appeal", args=[token]),
+            "appeal",
+            _(
+                "Votre contestation est enregistrée. Une autre personne que celle qui a pris la décision "
+                "l'examinera, et vous recevrez sa réponse par courriel."
+            ),
+        )
+    if sent := notices_for(request).get("appeal"):
+        context["appeal_sent"] = sent
     elif hasattr(contribution, "appeal"):
         context["already_appealed"] = True
     return TemplateResponse(request, "participation/appeal.html", context)

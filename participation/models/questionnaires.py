@@ -58,12 +58,44 @@ class QuestionnairePage(CommunePageMixin, AbstractForm):
 
         return QuestionnaireSubmissionsListView
 
-    def serve(self, request, *args, **kwargs):
-        if request.method != "POST":
-            return super().serve(request, *args, **kwargs)
-        from ..views import refuse_questionnaire_answer
+    def get_context(self, request, *args, **kwargs):
+        from ..services import Refused
+        from ..services.contributions import refuse_unless_open
 
+        context = super().get_context(request, *args, **kwargs)
+        # A process that is not open shows why instead of a form that would only refuse once filled in.
+        try:
+            refuse_unless_open(self.get_parent().specific)
+        except Refused as refusal:
+            context["closed_message"] = refusal.message
+        return context
+
+    def serve(self, request, *args, **kwargs):
+        from ..views import notices_for, refuse_questionnaire_answer
+
+        if request.method != "POST":
+            if notices_for(request).get(self.notice_name):
+                # The page the answer's redirect leads to (Post/Redirect/Get): the thanks, kept by no cache.
+                response = super().render_landing_page(request)
+                add_never_cache_headers(response)
+                return response
+            return super().serve(request, *args, **kwargs)
         response = refuse_questionnaire_answer(request, self) or super().serve(request, *args, **kwargs)
+        form = getattr(response, "context_data", None) and response.context_data.get("form")
+        if form is not None and form.errors:
+            response.status_code = 400
         # An answer sent back (with what the citizen typed) or its thanks: neither a browser nor a cache keeps it.
         add_never_cache_headers(response)
         return response
+
+    @property
+    def notice_name(self):
+        return f"questionnaire-{self.pk}"
+
+    def render_landing_page(self, request, form_submission=None, *args, **kwargs):
+        """A stored answer redirects to the questionnaire, which thanks once: a reload sends nothing again."""
+        from ..views import redirect_with_notice
+
+        return redirect_with_notice(
+            request, self.get_url(request), self.notice_name, _("Merci, vos réponses sont enregistrées.")
+        )

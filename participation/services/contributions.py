@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail.log_actions import log
 
 from charter.services import is_acceptance_current
@@ -15,6 +16,11 @@ from . import Refused
 from .emails import send_to_author
 from .links import CONFIRM_SALT, confirmation_url, contribution_from_token
 from .moderation import notify_moderators
+
+TERMS_CHANGED = gettext_lazy(
+    "La charte d'utilisation ou les conditions générales d'utilisation ont été mises à jour depuis l'affichage du "
+    "formulaire. Lisez la nouvelle version et acceptez-la pour contribuer."
+)
 
 
 def refuse_unless_open(process, day=None):
@@ -44,12 +50,7 @@ def submit_contribution(process, *, pseudonym, email, text, theme=None, charter_
     """Record a contribution awaiting its author's confirmation, and send the confirmation link."""
     space = _refuse_unless_open_to_contributions(process)
     if not is_acceptance_current(charter_version, terms_version):
-        raise Refused(
-            _(
-                "La charte d'utilisation ou les conditions générales d'utilisation ont été mises à jour depuis "
-                "l'affichage du formulaire. Lisez la nouvelle version et acceptez-la pour contribuer."
-            )
-        )
+        raise Refused(str(TERMS_CHANGED))
     if Contribution.objects.filter(process=process, email__iexact=email, text=text).exists():
         raise Refused(_("Vous avez déjà envoyé cette contribution : elle n'est pas enregistrée une seconde fois."))
     contribution = Contribution.objects.create(

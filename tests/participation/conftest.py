@@ -106,8 +106,8 @@ def contribution_data(process, **overrides):
     return data
 
 
-def submit(client, process, **overrides):
-    return client.post(process.url + "contribuer/", contribution_data(process, **overrides))
+def submit(client, process, *, follow=False, **overrides):
+    return client.post(process.url + "contribuer/", contribution_data(process, **overrides), follow=follow)
 
 
 def link_in_last_email(pattern):

@@ -13,10 +13,12 @@ def test_with_redis_stopped_the_site_answers_and_takes_contributions(
 
     home = client.get("/")
     page = client.get(process.url)
-    sent = submit(client, process)
+    sent = submit(client, process, follow=True)
     contribution = Contribution.objects.get(status=ContributionStatus.AWAITING_CONFIRMATION)
-    confirmed = client.post(path_of(confirmation_url(contribution)))
-    reported = client.post(process.url + f"contributions/{published.pk}/signaler/", {"rule_key": "respect"})
+    confirmed = client.post(path_of(confirmation_url(contribution)), follow=True)
+    reported = client.post(
+        process.url + f"contributions/{published.pk}/signaler/", {"rule_key": "respect"}, follow=True
+    )
 
     assert [home.status_code, page.status_code, sent.status_code, confirmed.status_code] == [200, 200, 200, 200]
     assert reported.status_code == 200 and "signalement est enregistré" in reported.content.decode()

@@ -13,14 +13,14 @@ MODERATION = "contributions"
 def test_the_whole_journey_from_submission_to_publication(client, process, moderators):
     moderator, _other = moderators
 
-    response = submit(client, process)
+    response = submit(client, process, follow=True)
     assert response.status_code == 200
     assert "Un courriel vient de vous être envoyé" in response.content.decode()
     contribution = Contribution.objects.get()
     assert contribution.status == ContributionStatus.AWAITING_CONFIRMATION
     assert "camille.secret" not in client.get(process.url).content.decode()
 
-    confirm = client.post(path_of(link_in_last_email("/participation/confirmer/")))
+    confirm = client.post(path_of(link_in_last_email("/participation/confirmer/")), follow=True)
     assert confirm.status_code == 200
     contribution.refresh_from_db()
     assert contribution.status == ContributionStatus.AWAITING_MODERATION
@@ -78,7 +78,7 @@ def test_a_rejection_names_the_rule_and_the_appeal_reaches_another_moderator(cli
     appeal_link = path_of(link_in_last_email("/participation/contester/"))
     client.logout()
 
-    response = client.post(appeal_link, {"explanation": "Je critiquais une décision, pas une personne."})
+    response = client.post(appeal_link, {"explanation": "Je critiquais une décision, pas une personne."}, follow=True)
     assert "Votre contestation est enregistrée" in response.content.decode()
     second_try = client.post(appeal_link, {"explanation": "Je conteste encore une fois, avec insistance."})
     assert Appeal.objects.count() == 1

@@ -49,11 +49,11 @@ def text(response):
 
 def register(client, meeting, email, name="Alex", client_address="192.0.2.1"):
     data = {"name": name, "email": email, "needs": "", "website": ""}
-    return client.post(meeting.url + "inscription/", data, REMOTE_ADDR=client_address)
+    return client.post(meeting.url + "inscription/", data, REMOTE_ADDR=client_address, follow=True)
 
 
 def confirm_last_link(client):
-    return client.post(path_of(link_in_last_email(CONFIRM)))
+    return client.post(path_of(link_in_last_email(CONFIRM)), follow=True)
 
 
 def seats_shown(client, meeting):
@@ -83,7 +83,7 @@ def test_registering_someone_elses_address_takes_no_seat_and_does_not_block_its_
     assert registration.name == "Vrai Nom" and registration.is_confirmed
     assert seats_shown(client, meeting) == 5
     # The first link names the same registration: it confirms nothing more.
-    assert client.post(path_of(fake_link)).status_code == 200
+    assert client.post(path_of(fake_link), follow=True).status_code == 200
     assert EventRegistration.objects.confirmed().count() == 1
 
 
@@ -157,7 +157,7 @@ def test_cancelling_frees_the_seat(client, make_meeting):
 
     shown = client.get(cancel_link)
     still_registered = EventRegistration.objects.filter(email="alex@example.org").exists()
-    cancelled = client.post(cancel_link)
+    cancelled = client.post(cancel_link, follow=True)
     accepted = register(client, meeting, "sam@example.org", client_address="192.0.2.3")
 
     assert refused.status_code == 400
@@ -188,7 +188,7 @@ def test_once_the_convention_ends_a_link_takes_no_seat_but_still_cancels(client,
         reason="Manquement constaté au règlement d'utilisation.",
     )
     confirming = client.post(confirm_link)
-    cancelling = client.post(cancel_link)
+    cancelling = client.post(cancel_link, follow=True)
 
     assert confirming.status_code == 400
     assert "la commune ne participe plus à la plateforme" in text(confirming)

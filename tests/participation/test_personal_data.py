@@ -177,11 +177,35 @@ def test_withdrawing_takes_a_contribution_off_the_site(client, process):
     contribution = add(process, "Une idée que je retire.")
     submit(client, process, email=MARK_EMAIL)
 
-    client.post(rights_link(), {"action": "withdraw", "contribution": contribution.pk})
+    link = rights_link()
+
+    asked = client.post(link, {"action": "withdraw", "contribution": contribution.pk})
+    contribution.refresh_from_db()
+    assert asked.status_code == 200 and "Oui, retirer cette contribution" in asked.content.decode()
+    assert "ne sera plus visible sur le site" in asked.content.decode()
+    assert contribution.status == ContributionStatus.PUBLISHED, "the first click only asks (WCAG 3.3.4)"
+
+    done = client.post(link, {"action": "withdraw", "contribution": contribution.pk, "confirmed": "oui"}, follow=True)
 
     contribution.refresh_from_db()
     assert contribution.status == ContributionStatus.WITHDRAWN
+    assert done.redirect_chain == [(link, 303)], "a reload posts nothing again"
+    assert "Votre contribution est retirée" in done.content.decode()
     assert "Une idée que je retire." not in client.get(process.url).content.decode()
+
+
+def test_asking_to_erase_ones_data_erases_nothing_until_confirmed(client, process):
+    submit(client, process, email=MARK_EMAIL, pseudonym="Pseudo-Marqueur")
+    link = rights_link()
+
+    asked = client.post(link, {"action": "erase", "keep_text": "on"})
+
+    html = asked.content.decode()
+    assert asked.status_code == 200 and "Oui, effacer mes données" in html
+    assert "Cette action est définitive" in html and "restera sur le site, sans votre pseudonyme" in html
+    assert 'name="keep_text" value="on"' in html, "the choice made is what the confirmation sends"
+    assert text_columns_containing("marqueur.confidentiel") != []
+    assert Contribution.objects.get().pseudonym == "Pseudo-Marqueur"
 
 
 def text_columns_containing(value):
@@ -211,7 +235,13 @@ def test_erasure_leaves_nothing_of_the_erased_data(client, process, keep_text):
     )
     submit(client, process, email=MARK_EMAIL, pseudonym="Pseudo-Marqueur")
 
-    client.post(rights_link(), {"action": "erase", "keep_text": "on" if keep_text else ""})
+    link = rights_link()
+    done = client.post(
+        link, {"action": "erase", "keep_text": "on" if keep_text else "", "confirmed": "oui"}, follow=True
+    )
+
+    assert done.redirect_chain == [(link, 303)]
+    assert "Vos données personnelles sont effacées" in done.content.decode()
 
     assert text_columns_containing("marqueur.confidentiel") == []
     assert text_columns_containing("Pseudo-Marqueur") == []

@@ -159,7 +159,7 @@ def test_the_rate_limit_stops_a_flood_of_submissions(client, process, settings):
 
     responses = [submit(client, process, text=f"Idée numéro {n} pour la cour de l'école.") for n in range(3)]
 
-    assert [r.status_code for r in responses] == [200, 200, 400]
+    assert [r.status_code for r in responses] == [303, 303, 400]
     assert "trop de demandes" in responses[2].content.decode()
     assert Contribution.objects.count() == 2
 
@@ -175,9 +175,12 @@ def test_a_duplicate_submission_is_refused(client, process):
 
 
 def test_a_robot_filling_the_honeypot_stores_nothing(client, process):
-    response = submit(client, process, website="http://spam.example")
+    response = client.post(
+        process.url + "contribuer/", contribution_data(process, website="http://spam.example"), follow=True
+    )
 
-    assert response.status_code == 200
+    assert response.redirect_chain[0][1] == 303, "answered as a person would be"
+    assert "Un courriel vient de vous être envoyé" in response.content.decode()
     assert not Contribution.objects.exists()
     assert not mail.outbox
 
@@ -196,7 +199,7 @@ def test_reports_past_the_threshold_hide_the_contribution_until_a_moderator_deci
     contribution = make_contribution(process, ContributionStatus.PUBLISHED, "Une idée signalée par des visiteurs.")
     url = process.url + f"contributions/{contribution.pk}/signaler/"
 
-    first = client.post(url, {"rule_key": "respect"}, REMOTE_ADDR="192.0.2.1")
+    first = client.post(url, {"rule_key": "respect"}, REMOTE_ADDR="192.0.2.1", follow=True)
     again = client.post(url, {"rule_key": "respect"}, REMOTE_ADDR="192.0.2.1", HTTP_USER_AGENT="Un autre navigateur")
     contribution.refresh_from_db()
     assert contribution.status == ContributionStatus.PUBLISHED, "the same visitor counts once"
@@ -204,7 +207,7 @@ def test_reports_past_the_threshold_hide_the_contribution_until_a_moderator_deci
 
     assert "signalement est enregistré" in first.content.decode()
     assert "déjà signalé" in again.content.decode()
-    assert second.status_code == 200
+    assert second.status_code == 303
     contribution.refresh_from_db()
     assert contribution.status == ContributionStatus.HIDDEN
     assert "Une idée signalée" not in client.get(process.url).content.decode()
@@ -250,7 +253,7 @@ def test_a_client_reporting_again_on_another_day_counts_once(client, process, se
     monkeypatch.setattr(timezone, "localdate", lambda value=None, tz=None: tomorrow.date())
     next_day = client.post(url, {"rule_key": "publicite"}, REMOTE_ADDR="192.0.2.1")
 
-    assert first.status_code == 200
+    assert first.status_code == 303
     assert next_day.status_code == 400 and "déjà signalé" in next_day.content.decode()
     assert Report.objects.filter(contribution=contribution).count() == 1
     contribution.refresh_from_db()
@@ -270,7 +273,7 @@ def test_a_rate_limit_window_ends_and_its_counter_is_purged(client, process, set
     monkeypatch.setattr(timezone, "now", lambda: later)
     window_ended = submit(client, process, text="Une troisième idée pour la cour.")
 
-    assert [first.status_code, refused.status_code, window_ended.status_code] == [200, 400, 200]
+    assert [first.status_code, refused.status_code, window_ended.status_code] == [303, 400, 303]
     counter = RateLimitCounter.objects.get()
     assert (counter.action, counter.count) == ("contribute", 1)
     assert "127.0.0.1" not in counter.fingerprint
@@ -386,7 +389,7 @@ def test_registration_for_a_meeting_stops_at_capacity(client, commune_space, leg
     )
     url = meeting.url + "inscription/"
 
-    first = client.post(url, {"name": "Alex", "email": "alex@example.org", "needs": "", "website": ""})
+    first = client.post(url, {"name": "Alex", "email": "alex@example.org", "needs": "", "website": ""}, follow=True)
     client.post(path_of(link_in_last_email("inscription/confirmer/")))
     full = client.post(url, {"name": "Sam", "email": "sam@example.org", "needs": "", "website": ""})
 
@@ -417,9 +420,10 @@ def test_a_questionnaire_records_answers_with_wagtail_forms(client, process):
     assert 'href="' + url + '"' in client.get(process.url).content.decode()
     empty = client.post(url, {"votre_classe": ""})
     assert not FormSubmission.objects.exists()
-    answered = client.post(url, {"votre_classe": "CM1", "ce_qui_manque": "De l'ombre."})
+    answered = client.post(url, {"votre_classe": "CM1", "ce_qui_manque": "De l'ombre."}, follow=True)
 
-    assert empty.status_code == 200
+    assert empty.status_code == 400
+    assert answered.redirect_chain == [(url, 303)]
     assert "Merci, vos réponses sont enregistrées." in answered.content.decode()
     assert FormSubmission.objects.get().get_data()["votre_classe"] == "CM1"
 
@@ -435,7 +439,7 @@ def test_behind_a_proxy_the_rate_limit_counts_each_client(client, process, setti
         HTTP_X_FORWARDED_FOR="198.51.100.2",
     )
 
-    assert (first.status_code, other_client.status_code) == (200, 200)
+    assert (first.status_code, other_client.status_code) == (303, 303)
     assert Contribution.objects.count() == 2
 
 
