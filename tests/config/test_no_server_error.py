@@ -33,6 +33,7 @@ from wagtail.models import Page, get_page_models
 
 from charter.models import LegalTextKind
 from communes.models import CommuneSpacePage
+from participation.demo import add_questionnaire
 from participation.models import ContributionStatus, EventRegistration, ProcessPage
 from participation.services.links import (
     APPEAL_SALT,
@@ -403,12 +404,27 @@ def stored_rows(sql):
 # --- The tests --------------------------------------------------------------------------------------
 
 
+QUESTIONS = [
+    {"label": "Ligne", "field_type": "singleline", "required": True},
+    {"label": "Texte", "field_type": "multiline", "required": False},
+    {"label": "Courriel", "field_type": "email", "required": False},
+    {"label": "Nombre", "field_type": "number", "required": False},
+    {"label": "Date", "field_type": "date", "required": False},
+    {"label": "Case", "field_type": "checkbox", "required": False},
+    {"label": "Cases", "field_type": "checkboxes", "required": True, "choices": "Un\nDeux"},
+    {"label": "Choix", "field_type": "radio", "required": True, "choices": "Oui\nNon"},
+    {"label": "Liste", "field_type": "dropdown", "required": False, "choices": "A\nB"},
+]
+
+
 @pytest.fixture(scope="module")
 def world(module_transaction):
     """The demo, searchable, and a contributor whose signed links (confirm, contest, personal data) are tried."""
     with indexed_as_in_production():
         call_command("load_demo", stdout=io.StringIO())
     process = ProcessPage.objects.live().filter(accepts_contributions=True).first()
+    # The demo's questionnaire belongs to a closed process, which shows no form: one with each kind of question here.
+    add_questionnaire(process, {"title": "Questionnaire ouvert", "fields": QUESTIONS})
     space = CommuneSpacePage.objects.live().first()
     email = "fuzz.contributor@example.org"
     confirmed = add_contribution(process, "Une contribution à soi.", email=email)

@@ -85,3 +85,16 @@ def test_search_never_returns_pages_restricted_to_some_visitors(client, make_spa
 
     assert 'href="/secretville/"' not in html
     assert "0 résultat" in html
+
+
+def test_a_refused_filter_is_read_with_its_field_and_titled_as_an_error(client, commune_space):
+    from bs4 import BeautifulSoup
+
+    response = client.get("/recherche/", {"q": "cour", "commune": "inconnue"})
+    page = BeautifulSoup(response.content.decode(), "html.parser")
+
+    commune = page.find("select", {"name": "commune"})
+    [error] = [page.find(id=id_) for id_ in commune["aria-describedby"].split()]
+    assert page.title.get_text().startswith("Erreur : Rechercher")
+    assert commune["aria-invalid"] == "true"
+    assert "ne figure pas parmi les communes participantes" in error.get_text()
