@@ -69,7 +69,7 @@ INSTALLED_APPS = [
     "participation",
     "charter",
     "search",
-    "core",  # template tags only (French typography): no models
+    "core",  # template tags (French typography) and an admin hook (the session warning): no models
     "wagtail_2fa",
     "wagtail.contrib.forms",
     "wagtail.contrib.routable_page",

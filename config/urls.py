@@ -13,7 +13,7 @@ from communes import serving
 from communes import views as communes_views
 from communes.admin import scoping
 from communes.checks import serves_media_here
-from core.logins import AgentLoginForm
+from core.logins import AgentLoginForm, session_urlpatterns
 from core.logins import admin_urlpatterns as login_admin_urlpatterns
 from participation.views import password_reset_account, throttled
 from search import feeds
@@ -52,6 +52,8 @@ urlpatterns = [
     # Agents sign in here; failed attempts are throttled by django-axes like the admin's.
     path("connexion/", auth_views.LoginView.as_view(authentication_form=AgentLoginForm), name="connexion"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="deconnexion"),
+    # How long a signed-in session has left, and "Rester connecté" (static/js/session.js).
+    path("connexion/", include(session_urlpatterns)),
     path("", include("charter.urls")),
 ]
 

@@ -14,12 +14,15 @@ from django.contrib.auth.middleware import get_user as signed_in_user
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import LazyObject
 from django.utils.translation import gettext, gettext_lazy, ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 from django_otp import devices_for_user
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from wagtail.admin.auth import require_admin_access
@@ -206,8 +209,12 @@ admin_urlpatterns = [
 
 SIGNED_IN_AT = "signed_in_at"
 LAST_SEEN_AT = "last_seen_at"
+EXTENSIONS = "session_extensions"
 # Activity is written to the session at most once a minute: a busy admin page does not rewrite it on each request.
 ACTIVITY_RESOLUTION_SECONDS = 60
+# "Rester connecté" near the maximum age adds this much, up to SESSION_MAX_EXTENSIONS times (WCAG 2.2.1).
+SESSION_EXTENSION_SECONDS = 30 * 60
+SESSION_MAX_EXTENSIONS = 10
 
 
 def _record_sign_in(sender, request, user, **kwargs):
@@ -237,14 +244,68 @@ class SessionTimeoutMiddleware:
     def check(self, request):
         session = request.session
         now = int(timezone.now().timestamp())
-        signed_in_at = session.get(SIGNED_IN_AT)
-        last_seen_at = session.get(LAST_SEEN_AT)
-        if signed_in_at is None or last_seen_at is None:  # a session opened before this rule
+        if session.get(SIGNED_IN_AT) is None or session.get(LAST_SEEN_AT) is None:  # opened before this rule
             session[SIGNED_IN_AT] = session[LAST_SEEN_AT] = now
             return
-        if now - last_seen_at > settings.SESSION_IDLE_TIMEOUT or now - signed_in_at > settings.SESSION_COOKIE_AGE:
+        if session_ends_in(session, now) < 0:
             logout(request)
             messages.info(request, gettext("Votre session a expiré : reconnectez-vous."))
             return
-        if now - last_seen_at >= ACTIVITY_RESOLUTION_SECONDS:
+        # Asking how long the session has left is not activity: the warning would otherwise never come.
+        if now - session[LAST_SEEN_AT] >= ACTIVITY_RESOLUTION_SECONDS and request.path != reverse("session_status"):
             session[LAST_SEEN_AT] = now
+
+
+def session_ends_in(session, now=None):
+    """Seconds before a signed-in session ends: idle for SESSION_IDLE_TIMEOUT, or its (extended) maximum age."""
+    now = now if now is not None else int(timezone.now().timestamp())
+    return min(session[LAST_SEEN_AT] + settings.SESSION_IDLE_TIMEOUT, _max_age_ends(session)) - now
+
+
+def _max_age_ends(session):
+    extensions = session.get(EXTENSIONS, 0)
+    return session[SIGNED_IN_AT] + settings.SESSION_COOKIE_AGE + extensions * SESSION_EXTENSION_SECONDS
+
+
+def _session_answer(request, now):
+    session = request.session
+    ends_in = session_ends_in(session, now)
+    # The maximum age can be pushed back only so many times (WCAG 2.2.1 asks for ten at least).
+    by_max_age = _max_age_ends(session) - now <= ends_in
+    can_extend = not by_max_age or session.get(EXTENSIONS, 0) < SESSION_MAX_EXTENSIONS
+    return JsonResponse({"ends_in": max(ends_in, 0), "can_extend": can_extend, "csrf_token": get_token(request)})
+
+
+@never_cache
+def session_status(request):
+    """How long the visitor's session has left (seconds), for the warning shown before it ends (static/js/session.js).
+
+    Asking is not activity: it does not push back the end. Not signed in: `ends_in` is 0.
+    """
+    if not request.user.is_authenticated or request.session.get(LAST_SEEN_AT) is None:
+        return JsonResponse({"ends_in": 0, "can_extend": False})
+    return _session_answer(request, int(timezone.now().timestamp()))
+
+
+@never_cache
+@require_POST
+def extend_session(request):
+    """Answer to "Rester connecté": the idle time starts again, and, near the maximum age, the session gets 30
+    more minutes (ten times at most)."""
+    if not request.user.is_authenticated or request.session.get(LAST_SEEN_AT) is None:
+        return JsonResponse({"ends_in": 0, "can_extend": False}, status=403)
+    session = request.session
+    now = int(timezone.now().timestamp())
+    session[LAST_SEEN_AT] = now
+    if (
+        _max_age_ends(session) - now < settings.SESSION_IDLE_TIMEOUT
+        and session.get(EXTENSIONS, 0) < SESSION_MAX_EXTENSIONS
+    ):
+        session[EXTENSIONS] = session.get(EXTENSIONS, 0) + 1
+    return _session_answer(request, now)
+
+
+session_urlpatterns = [
+    path("session/", session_status, name="session_status"),
+    path("session/prolonger/", extend_session, name="session_extend"),
+]

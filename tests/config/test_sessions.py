@@ -112,3 +112,74 @@ def test_admin_pages_request_no_avatar_from_another_site(client, staff_user, por
         # No image, script or style from another host; only links (href) may point elsewhere.
         external = re.findall(r'(?:src|srcset|avatar_?[Uu]rl)\W{1,3}(?:https?:)?//([^/"\'\s&]+)', page)
         assert not [host for host in external if host not in ("testserver", "127.0.0.1", "localhost")], url
+
+
+# --- Warned before the end, and able to stay signed in (WCAG 2.2.1, RGAA 13.1) ----------------------------------
+
+STATUS = "/connexion/session/"
+EXTEND = "/connexion/session/prolonger/"
+
+
+def session_state(client):
+    response = client.get(STATUS)
+    assert response.status_code == 200 and "no-cache" in response["Cache-Control"]
+    return response.json()
+
+
+def test_signed_in_visitors_get_the_warning_script_on_public_pages_and_in_the_admin(client, editor, commune_space):
+    anonymous_page = client.get(commune_space.url).content.decode()
+    client.force_login(editor)
+    public_page = client.get(commune_space.url).content.decode()
+    admin_page = client.get("/admin/").content.decode()
+
+    assert "js/session.js" not in anonymous_page
+    for page in (public_page, admin_page):
+        assert re.search(r'<script src="[^"]*js/session\.[^"]*js" defer data-status-url="/connexion/session/"', page)
+    assert 'data-sign-in-url="/connexion/"' in public_page and 'data-sign-in-url="/admin/login/"' in admin_page
+
+
+def test_asking_how_long_is_left_does_not_keep_the_session_alive(client, editor):
+    client.force_login(editor)
+    age_session(client, idle=28 * MINUTE, signed_in=HOUR)
+
+    first = session_state(client)
+    age_session(client, idle=29 * MINUTE + 30, signed_in=HOUR)
+    second = session_state(client)
+
+    assert 100 <= first["ends_in"] <= 2 * MINUTE and first["can_extend"]
+    assert 0 < second["ends_in"] <= 31
+    assert client.session[LAST_SEEN_AT] <= int(timezone.now().timestamp()) - 29 * MINUTE
+
+
+def test_staying_signed_in_starts_the_idle_time_again(client, editor):
+    client.force_login(editor)
+    age_session(client, idle=29 * MINUTE, signed_in=HOUR)
+
+    answer = client.post(EXTEND)
+    age_session(client, idle=31 * MINUTE, signed_in=HOUR)  # what would have ended it before
+    state_before = answer.json()
+
+    assert answer.status_code == 200
+    assert 29 * MINUTE < state_before["ends_in"] <= 30 * MINUTE
+    assert client.get("/admin/").status_code == 302  # 31 idle minutes still end it: the rule holds
+
+
+def test_near_the_maximum_age_staying_signed_in_adds_half_an_hour_ten_times_at_most(client, editor):
+    client.force_login(editor)
+    signed_in = 8 * HOUR - 90
+    extended = []
+    for _ in range(11):
+        age_session(client, idle=60, signed_in=signed_in)
+        answer = client.post(EXTEND).json()
+        extended.append(answer["ends_in"])
+        signed_in += 30 * MINUTE  # half an hour later, near the new end
+
+    assert all(29 * MINUTE < seconds <= 30 * MINUTE + 90 for seconds in extended[:10])
+    assert extended[10] <= 90
+    assert session_state(client)["can_extend"] is False
+
+
+def test_not_signed_in_the_session_endpoints_give_nothing(client, db):
+    assert client.get(STATUS).json() == {"ends_in": 0, "can_extend": False}
+    assert client.post(EXTEND).status_code == 403
+    assert client.get(EXTEND).status_code == 405
