@@ -25,7 +25,7 @@ RUN_ENV := DEBUG=$${DEBUG:-0} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhos
 SECRET_KEY_FILE := .secret_key
 export SECRET_KEY ?= $(shell test -s $(SECRET_KEY_FILE) || python3 -c 'import secrets; print(secrets.token_urlsafe(50))' > $(SECRET_KEY_FILE); cat $(SECRET_KEY_FILE))
 
-.PHONY: help install install-test run test fault lint format check lock clean
+.PHONY: help install install-test browser-tools run test fault lint format check lock clean
 
 help:
 	@echo "make run    install, migrate, load the demo data, serve on $(RUN_URL) and send its emails (printed)"
@@ -47,8 +47,23 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(PIP) install --constraint $(LOCK) --editable ".[test]"
 	@touch $@
 
+# The browser tests (tests/browser/) drive Debian's Chromium and run the Nu HTML validator on Java: both are
+# installed from Debian's packages when absent (as root, or through sudo). Never a browser downloaded by Playwright.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell test "$$(id -u)" = 0 || echo sudo)
+browser-tools:
+	@if [ ! -x $(CHROMIUM) ] || ! command -v java >/dev/null; then \
+		echo "Installing Debian's chromium and default-jre-headless for the browser tests..."; \
+		if ! command -v apt-get >/dev/null || { [ -n "$(SUDO)" ] && ! command -v sudo >/dev/null; }; then \
+			echo "Cannot install them here (no apt-get, or neither root nor sudo): install Debian's packages" \
+				"chromium and default-jre-headless (Chromium at $(CHROMIUM), java on the PATH)." >&2; exit 1; \
+		fi; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium default-jre-headless \
+			|| { echo "Installing chromium and default-jre-headless failed: the browser tests need them." >&2; exit 1; }; \
+	fi
+
 install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test
+install-test: $(VENV)/.installed-test browser-tools
 
 STATIC_SOURCES := $(shell find static */static -type f 2>/dev/null)
 staticfiles/staticfiles.json: $(VENV)/.installed $(STATIC_SOURCES)

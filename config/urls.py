@@ -1,5 +1,7 @@
 from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path, re_path
 from django.views.decorators.cache import never_cache
 from wagtail import urls as wagtail_urls
@@ -19,7 +21,13 @@ from participation.views import password_reset_account, throttled
 from search import feeds
 from search import views as search_views
 from search.api import api_router
-from search.sitemaps import SITEMAPS, robots_txt
+from search.sitemaps import SITEMAPS, robots_txt, site_map
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page links: the site's icon, never a 404."""
+    return redirect(static("favicon.svg"))
+
 
 urlpatterns = [
     # Wagtail admin endpoints that name objects by id, asking each model's permission policy first; never stored,
@@ -45,6 +53,8 @@ urlpatterns = [
     path("api/v2/", api_router.urls),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", robots_txt, name="robots_txt"),
+    path("plan-du-site/", site_map, name="site_map"),
+    path("favicon.ico", favicon, name="favicon"),
     # The communes' colours, as CSS: the Content-Security-Policy allows no style attribute.
     path("communes.css", communes_views.brand_colours, name="commune_colours"),
     path("flux/", include((feeds.urlpatterns, feeds.app_name))),

@@ -1,11 +1,17 @@
-"""/sitemap.xml and /robots.txt: the public pages (behind the same gate as the site) and the legal texts in force."""
+"""/sitemap.xml, /robots.txt and the site map page /plan-du-site/: the public pages (behind the same gate as the
+site) and the legal texts in force."""
+
+from dataclasses import dataclass, field
 
 from django.contrib.sitemaps import Sitemap as DjangoSitemap
 from django.http import HttpResponse
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 from wagtail.contrib.sitemaps import Sitemap as WagtailSitemap
+from wagtail.models import Page, Site
 
+from charter.models import LegalTextKind
 from charter.services import current_versions
 from communes.visibility import public_pages
 
@@ -46,3 +52,37 @@ def robots_txt(request):
         f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+@dataclass
+class Branch:
+    """A page of the site map and the pages under it."""
+
+    page: Page
+    children: list = field(default_factory=list)
+
+
+def public_page_tree(root):
+    """The public pages under `root` (its communes' spaces, their processes...), nested as in the page tree."""
+    branches = {root.path: Branch(root)}
+    for page in public_pages(root.get_descendants()).order_by("path"):
+        parent = branches.get(page.path[: -Page.steplen])
+        # A page whose parent is not public is not public either (the gate hides whole subtrees).
+        if parent is not None:
+            branches[page.path] = Branch(page)
+            parent.children.append(branches[page.path])
+    return branches[root.path].children
+
+
+@require_GET
+def site_map(request):
+    """/plan-du-site/: a second way through the site (RGAA 12.1), by the rule every listing follows."""
+    site = Site.find_for_request(request)
+    texts = sorted(current_versions().values(), key=lambda version: LegalTextKind.values.index(version.kind))
+    context = {
+        "branches": public_page_tree(site.root_page) if site else [],
+        "texts_in_force": [
+            (version.get_kind_display(), reverse("charter:current", args=[version.kind])) for version in texts
+        ],
+    }
+    return TemplateResponse(request, "search/site_map.html", context)

