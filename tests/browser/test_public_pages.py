@@ -115,7 +115,10 @@ def html_errors(urls, java, tmp_path_factory):
         text=True,
         timeout=300,
     )
-    messages = json.loads(completed.stderr)["messages"]
+    try:
+        messages = json.loads(completed.stderr)["messages"]
+    except ValueError:
+        pytest.fail(f"The Nu HTML validator did not run:\n{completed.stderr}")
     errors = {name: [] for name in urls}
     for message in messages:
         if message["type"] == "error":

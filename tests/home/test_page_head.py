@@ -43,12 +43,20 @@ def test_the_editors_search_description_and_seo_title_come_first(client, commune
     assert meta["og:title"] == "Cours d'école : votre avis"
 
 
-def test_a_page_without_a_description_of_its_own_gets_the_sites(client, portal):
+def test_a_page_without_a_description_of_its_own_gets_the_sites_and_keeps_its_title(client, portal):
     meta = head_of(client, "/recherche/")
 
     assert meta["description"] == "Participation citoyenne : les démarches de Métropole de Test et de ses communes."
-    assert meta["og:title"] == "Métropole de Test"
+    assert meta["og:title"] == "Rechercher"
     assert meta["og:url"] == "http://testserver/recherche/"
+
+
+def test_a_template_may_describe_its_page(client, portal):
+    meta = head_of(client, "/plan-du-site/")
+
+    assert meta["description"].startswith("Toutes les pages du site")
+    assert meta["og:description"] == meta["description"]
+    assert meta["og:title"] == "Plan du site"
 
 
 def test_every_page_links_its_icon_and_favicon_ico_leads_to_it(client, portal):
