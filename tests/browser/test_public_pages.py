@@ -1,6 +1,6 @@
 """Every public page type and state, in Chromium: axe-core finds no WCAG 2.1 A/AA violation, the Nu HTML validator
-no error, nothing scrolls sideways at 320 px nor at 200 % zoom, and every element the keyboard reaches shows where
-the focus is.
+no error, nothing scrolls sideways at 320 px nor at 200 % zoom, every element the keyboard reaches shows where
+the focus is (in forced colours too), and every resource the page loads is there.
 
 The pages come from the demo (`load_demo`): an open, an upcoming and a closed process, a public meeting, a
 questionnaire, the legal texts with a second version of the CGU, and the signed links a contributor receives.
@@ -134,6 +134,8 @@ def tabs(urls, chromium):
         "desktop": open_tab(chromium, viewport={"width": 1280, "height": 800}),
         "phone": open_tab(chromium, viewport={"width": 320, "height": 640}),
         "zoomed": open_tab(chromium, viewport={"width": 640, "height": 400}, device_scale_factor=2),
+        # Windows' high-contrast themes: colours and shadows are the system's, only outlines stay.
+        "forced-colours": open_tab(chromium, viewport={"width": 1280, "height": 800}, forced_colors="active"),
     }
 
 
@@ -235,8 +237,9 @@ REACHABLE = REACHABLE.replace("DESCRIBE", DESCRIBE)
 
 
 @pytest.mark.parametrize("name", cases("keyboard"))
-def test_keyboard_reaches_everything_with_a_visible_focus(name, urls, tabs):
-    tab = tabs["desktop"]
+@pytest.mark.parametrize("way", ["desktop", "forced-colours"])
+def test_keyboard_reaches_everything_with_a_visible_focus(name, way, urls, tabs):
+    tab = tabs[way]
     visit(tab, urls[name])
     expected = set(tab.evaluate(REACHABLE))
     reached, hidden_focus = set(), []
