@@ -18,8 +18,8 @@ from axe_playwright_python.sync_playwright import Axe
 
 from charter.models import LegalTextKind
 from communes.models import CommuneSpacePage
-from participation.models import Contribution, ProcessPage, QuestionnairePage
-from participation.services.links import confirmation_url
+from participation.models import Contribution, EventRegistration, ProcessPage, QuestionnairePage
+from participation.services.links import confirmation_url, registration_confirmation_url
 from participation.services.personal_data import rights_url
 from tests.browser.conftest import open_tab, path_of
 
@@ -48,6 +48,8 @@ CATALOGUE = {
     "sign-in": (lambda: "/connexion/", 200),
     "my-data": (lambda: path_of(rights_url(Contribution.objects.order_by("pk").first().email)), 200),
     "contribution-confirm": (lambda: path_of(confirmation_url(Contribution.objects.order_by("pk").first())), 200),
+    "registration-confirm": (lambda: path_of(registration_confirmation_url(a_registration())), 200),
+    "invalid-link": (lambda: "/participation/mes-donnees/lien-tronque/", 400),
 }
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -67,6 +69,12 @@ FORM_FAILURES_LEFT_OUT = {
 
 WCAG_A_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 MAX_TABS = 250
+
+
+def a_registration():
+    """A citizen's registration for the demo's public meeting, as the form leaves it (to be confirmed)."""
+    meeting = ProcessPage.objects.live().get(title="Réunion publique : le plan de circulation du centre")
+    return EventRegistration.objects.create(process=meeting, name="Camille Martin", email="camille@example.org")
 
 
 def process_url(title):
