@@ -1,6 +1,7 @@
 """Template tags of the page's <head> (templates/base.html)."""
 
 from django import template
+from django.conf import settings
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -25,3 +26,11 @@ def capture(parser, token):
     nodelist = parser.parse(("endcapture",))
     parser.delete_first_token()
     return CaptureNode(nodelist, bits[2])
+
+
+@register.simple_tag(takes_context=True)
+def public_url(context):
+    """This page's address on the public site, for og:url: PUBLIC_BASE_URL, never the Host header a client sent
+    (which may be any name, and which Django refuses to read when it is not an allowed host)."""
+    request = context.get("request")
+    return settings.PUBLIC_BASE_URL + (request.get_full_path() if request is not None else "/")
