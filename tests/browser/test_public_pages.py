@@ -60,11 +60,7 @@ CATALOGUE = {
 # - process-open, process-meeting: `aria-describedby="id_<field>_helptext"` points at no element (the template names
 #   the help text otherwise), on the contribution and registration forms;
 # - questionnaire: the radio group's `<label for="">` (an empty id; no fieldset/legend).
-FORM_FAILURES_LEFT_OUT = {
-    "process-open": {"html"},
-    "process-meeting": {"html"},
-    "questionnaire": {"html"},
-}
+FORM_FAILURES_LEFT_OUT = {}
 # ---------------------------------------------------------------------------------------------------------------
 
 WCAG_A_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
