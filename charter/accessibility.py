@@ -116,13 +116,21 @@ class Audit:
 
     @property
     def rate_label(self):
-        """ "83,6 %": one decimal, rounded down so that a site never reads 100 % before it is."""
+        """ "83,6 %": one decimal, rounded down so that a site never reads 100 % before it is; "sans objet" when no
+        criterion applies."""
+        if self.rate is None:
+            return _("sans objet")
         percent = Decimal(self.rate.numerator * 100) / Decimal(self.rate.denominator)
         text = str(percent.quantize(Decimal("0.1"), rounding=ROUND_DOWN)).removesuffix(".0").replace(".", ",")
         return f"{text}\u00a0%"
 
     def is_valid_on(self, day):
-        return day < self.audited_on.replace(year=self.audited_on.year + AUDIT_VALID_YEARS)
+        audited = self.audited_on
+        try:
+            expires = audited.replace(year=audited.year + AUDIT_VALID_YEARS)
+        except ValueError:  # audited on 29 February: three years later there is none, the audit lasts to 1 March
+            expires = datetime.date(audited.year + AUDIT_VALID_YEARS, 3, 1)
+        return day < expires
 
     def status_on(self, day=None):
         """Totally conforming at 100 %, partially from 50 %, else (or without a valid audit) non conforming."""

@@ -340,14 +340,13 @@ ADMIN_CONTENT_SECURITY_POLICY = {
 }
 
 # Permissions-Policy: the site needs no device, sensor, payment or ad-tracking feature; embedded players keep
-# fullscreen and picture-in-picture, which the browser's defaults grant them through the iframe's `allow`.
+# fullscreen and picture-in-picture, which the browser's defaults grant them through the iframe's `allow`. Only
+# features Chromium knows: an unknown one is an error in every page's console.
 PERMISSIONS_POLICY = {
     feature: []
     for feature in (
         "accelerometer",
-        "ambient-light-sensor",
         "autoplay",
-        "bluetooth",
         "browsing-topics",
         "camera",
         "display-capture",

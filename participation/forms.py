@@ -91,6 +91,13 @@ class ReportForm(forms.Form):
 
 
 class RegistrationForm(HoneypotMixin, forms.Form):
+    """A meeting registration. Its ids start with "inscription_": the page also shows the contribution form, whose
+    fields have the same names (two `id_email` would give one label, description and error link to both)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "inscription_%s")
+        super().__init__(*args, **kwargs)
+
     name = forms.CharField(
         label=_("Nom ou pseudonyme"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )

@@ -161,22 +161,20 @@ def redirect_with_notice(request, url, notice, text):
 
 
 def notices_for(request):
-    """{notice: text} left by the redirect of a form; other messages stay for their own page.
+    """{notice: text} left by the redirect of a form, and under "other" the texts of any other message (such as
+    "Votre session a expiré"), shown at the top of the page (base.html): every message is shown once, then gone.
 
     The storage is only read when it holds something: reading it empties the messages cookie, and a page that
     sets a cookie is no longer one a front cache may keep."""
     storage = messages.get_messages(request)
     if not len(storage):
         return {}
-    found = {}
-    others = []
+    found = {"other": []}
     for message in storage:
         if message.extra_tags.startswith(NOTICE_PREFIX):
             found[message.extra_tags.removeprefix(NOTICE_PREFIX)] = message.message
         else:
-            others.append(message)
-    for message in others:
-        messages.add_message(request, message.level, message.message, extra_tags=message.extra_tags)
+            found["other"].append(message.message)
     return found
 
 
@@ -227,9 +225,11 @@ def contribute(request, process):
 
 @never_cache
 def report(request, process, contribution_id):
-    contribution = get_object_or_404(Contribution, pk=contribution_id, process=process)
     if request.method != "POST":
+        # The page a report leads back to: only for a published contribution (it tells nothing of the others).
+        get_object_or_404(Contribution.objects.published(), pk=contribution_id, process=process)
         return render_process(request, process, notices=notices_for(request))
+    contribution = get_object_or_404(Contribution, pk=contribution_id, process=process)
     form = ReportForm(request.POST, rules=current_charter_rules())
     try:
         if not form.is_valid():
@@ -240,9 +240,15 @@ def report(request, process, contribution_id):
         )
     except Refused as refusal:
         return render_process(request, process, status=400, report_refusal=refusal.message)
+    # Back to the page of contributions the visitor was reading (the form's action carries it).
+    try:
+        page = whole_number(request.GET.get("page", ""), minimum=1)
+    except ValueError:
+        page = 1
+    listing = f"?page={page}#contributions" if page > 1 else "#contributions"
     return redirect_with_notice(
         request,
-        process_route_url(request, process, "report", "#contributions", contribution_id=contribution.pk),
+        process_route_url(request, process, "report", listing, contribution_id=contribution.pk),
         "report",
         _("Merci : votre signalement est enregistré et sera examiné par les modérateurs."),
     )

@@ -68,18 +68,23 @@ class QuestionnairePage(CommunePageMixin, AbstractForm):
             refuse_unless_open(self.get_parent().specific)
         except Refused as refusal:
             context["closed_message"] = refusal.message
+        context["notices"] = getattr(request, "participation_notices", {})
         return context
 
     def serve(self, request, *args, **kwargs):
         from ..views import notices_for, refuse_questionnaire_answer
 
         if request.method != "POST":
-            if notices_for(request).get(self.notice_name):
+            request.participation_notices = notices = notices_for(request)
+            if notices.get(self.notice_name):
                 # The page the answer's redirect leads to (Post/Redirect/Get): the thanks, kept by no cache.
                 response = super().render_landing_page(request)
                 add_never_cache_headers(response)
                 return response
-            return super().serve(request, *args, **kwargs)
+            response = super().serve(request, *args, **kwargs)
+            if notices:  # a message shown once: this page is this visitor's
+                add_never_cache_headers(response)
+            return response
         response = refuse_questionnaire_answer(request, self) or super().serve(request, *args, **kwargs)
         form = getattr(response, "context_data", None) and response.context_data.get("form")
         if form is not None and form.errors:

@@ -68,6 +68,11 @@
         dialog.appendChild(title);
         dialog.appendChild(text);
         dialog.appendChild(actions);
+        dialog.addEventListener("keydown", function (event) {
+            if (event.key === "Escape") {
+                hide();
+            }
+        });
         document.body.insertBefore(dialog, document.body.firstChild);
     }
 

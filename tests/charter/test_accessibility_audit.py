@@ -247,3 +247,28 @@ def test_django_s_checks_fail_on_a_broken_grid(monkeypatch, tmp_path):
     errors = accessibility.check_audit_file()
     assert errors and {error.id for error in errors} == {"charter.E001"}
     assert "105 criteria instead of 106." in [error.msg for error in errors]
+
+
+def test_an_audit_dated_29_february_holds_until_1_march_three_years_later():
+    """Before (review): three years after 29 February raised ValueError in every page's footer."""
+
+    from charter.accessibility import AccessibilityStatus, site_audit
+
+    audit = dataclasses.replace(site_audit(), audited_on=datetime.date(2028, 2, 29))
+
+    assert audit.status_on(datetime.date(2031, 2, 28)) != AccessibilityStatus.NONE
+    assert audit.status_on(datetime.date(2031, 3, 1)) == AccessibilityStatus.NONE
+
+
+def test_an_audit_where_no_criterion_applies_reads_without_a_rate():
+    """Before (review): the statement's rate label failed (a 500) when no criterion applied."""
+
+    from charter.accessibility import NOT_APPLICABLE, AccessibilityStatus, site_audit
+
+    audit = site_audit()
+    none_applies = dataclasses.replace(
+        audit, criteria=tuple(dataclasses.replace(c, status=NOT_APPLICABLE, pages=()) for c in audit.criteria)
+    )
+
+    assert none_applies.status_on() == AccessibilityStatus.NONE
+    assert none_applies.rate_label == "sans objet"
