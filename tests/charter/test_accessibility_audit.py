@@ -81,7 +81,8 @@ def test_the_rate_counts_conforming_criteria_among_the_applicable_ones():
     audit = site_audit()
 
     assert audit.rate == Fraction(conforming, conforming + failing)
-    assert audit.rate_label == f"{100 * conforming / (conforming + failing):.1f}\u00a0%".replace(".", ",")
+    tenths = 1000 * conforming // (conforming + failing)  # rounded down: never 100 % before it is
+    assert audit.rate_label == f"{tenths // 10},{tenths % 10}\u00a0%".replace(",0\u00a0", "\u00a0")
 
 
 @pytest.mark.parametrize(
