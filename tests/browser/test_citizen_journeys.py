@@ -1,0 +1,494 @@
+"""What a person does with the site's forms, in Chromium: a citizen who uses only the keyboard contributes,
+confirms and sees the result; every field's help text and error is in its accessible description (what a screen
+reader reads with it); every form's error and success pages pass axe-core and the Nu validator and fit a 320 px
+phone; a signed-in agent is warned before the session ends and stays signed in from the keyboard.
+
+Elements are found by their role and accessible name, as a screen reader user finds them (ids may change).
+"""
+
+import re
+
+import pytest
+from django.core import mail
+from django.test import override_settings
+from playwright.sync_api import expect
+
+from communes.models import CommuneRole, CommuneSpacePage
+from participation.models import Contribution, ContributionStatus, ProcessPage, QuestionnaireField, QuestionnairePage
+from participation.services.links import appeal_url
+from participation.services.moderation import approve
+from tests.browser.conftest import accessibility_violations, html_errors_of, open_tab, path_of, widths
+from tests.conftest import commune_group
+from tests.participation.conftest import link_in_last_email
+
+pytestmark = pytest.mark.django_db
+
+OPEN_PROCESS = "Imaginons ensemble nos cours d'école"
+MEETING = "Réunion publique : le plan de circulation du centre"
+REQUIRED = "Champ requis."
+ERROR_TITLE_PREFIX = "Erreur : "
+MAX_TABS = 200
+USERNAME = re.compile("utilisateur")  # Django's "Nom d’utilisateur"
+
+# Every kind of question of Wagtail's form builder, each required and with a help text: (kind, label, choices).
+QUESTIONS = [
+    ("singleline", "Votre quartier", ""),
+    ("multiline", "Ce qui vous manque le plus", ""),
+    ("email", "Votre adresse électronique", ""),
+    ("number", "Nombre d'enfants à l'école", ""),
+    ("url", "Un lien vers un exemple", ""),
+    ("checkbox", "Je souhaite être invité·e à l'atelier", ""),
+    ("checkboxes", "Comment venez-vous à l'école ?", "À pied\nÀ vélo\nEn voiture"),
+    ("dropdown", "Votre école", "École Jules-Ferry\nÉcole Pasteur"),
+    ("multiselect", "Vos jours disponibles", "Lundi\nMercredi\nSamedi"),
+    ("radio", "Vous êtes", "Parent\nEnseignant·e\nÉlève"),
+    ("date", "Date de votre dernière visite", ""),
+    ("datetime", "Créneau souhaité pour l'atelier", ""),
+]
+GROUPS = {"checkboxes", "radio"}
+
+
+def help_text(label):
+    return f"Aide : {label.lower()}"
+
+
+@pytest.fixture(scope="module")
+def questionnaire_url(demo_world):
+    """A questionnaire of the demo's open process with every kind of question (the demo's own is on a closed one)."""
+    process = ProcessPage.objects.get(title=OPEN_PROCESS)
+    page = process.add_child(instance=QuestionnairePage(title="Questionnaire : toutes les questions", live=False))
+    for order, (kind, label, choices) in enumerate(QUESTIONS):
+        QuestionnaireField.objects.create(
+            page=page,
+            sort_order=order,
+            label=label,
+            field_type=kind,
+            required=True,
+            choices=choices,
+            help_text=help_text(label),
+        )
+    page.save_revision().publish()
+    return page.url
+
+
+@pytest.fixture(scope="module")
+def many_forms_from_one_browser(demo_world):
+    """Every form of the module comes from one address: the rate limit of contributions is not under test here."""
+    with override_settings(RATE_LIMITS={"contribute": (100, 600), "register": (100, 600), "appeal": (100, 3600)}):
+        yield
+
+
+@pytest.fixture(scope="module")
+def tab(chromium, many_forms_from_one_browser):
+    page = open_tab(chromium, viewport={"width": 1280, "height": 800})
+    page.set_default_timeout(5_000)
+    return page
+
+
+@pytest.fixture
+def site(live_site, tab):
+    """The served site, the module's tab without the cookies of the test before."""
+    tab.context.clear_cookies()
+    return live_site
+
+
+def process_url(title):
+    return ProcessPage.objects.get(title=title).url
+
+
+def focused(tab):
+    """The text of what the keyboard is on."""
+    return tab.evaluate("() => document.activeElement.innerText || document.activeElement.value || ''")
+
+
+def is_focused(locator):
+    return locator.evaluate("(element) => element === document.activeElement")
+
+
+def tab_to(tab, locator, key="Tab"):
+    """Press Tab (or Shift+Tab) until `locator` has the focus, as a keyboard user would."""
+    for _press in range(MAX_TABS):
+        tab.keyboard.press(key)
+        if is_focused(locator):
+            return
+    pytest.fail(f"{key} never reached {locator}")
+
+
+def form_with_button(tab, name):
+    return tab.locator("form").filter(has=tab.get_by_role("button", name=name))
+
+
+def visit(tab, url):
+    response = tab.goto(url, wait_until="load")
+    assert response is not None
+    return response
+
+
+def send(tab, button):
+    """Click the button and wait for the page that answers (after its redirect, if any): its response."""
+    with tab.expect_navigation(wait_until="load") as navigation:
+        button.click()
+    return navigation.value
+
+
+def press_enter_and_wait(tab):
+    with tab.expect_navigation(wait_until="load") as navigation:
+        tab.keyboard.press("Enter")
+    return navigation.value
+
+
+# --- 1. A citizen who uses only the keyboard -------------------------------------------------------------------
+
+
+def test_keyboard_only_citizen_contributes_confirms_and_sees_the_result(site, tab, make_user):
+    process = ProcessPage.objects.get(title=OPEN_PROCESS)
+    visit(tab, site + process.url)
+    form = form_with_button(tab, "Envoyer ma contribution")
+    pseudonym = form.get_by_label("Pseudonyme")
+    tab_to(tab, pseudonym)
+    tab.keyboard.type("Lou au clavier")
+    tab.keyboard.press("Tab")
+    assert is_focused(form.get_by_label("Adresse électronique"))
+    tab.keyboard.type("lou@example.org")
+    # Sent with the contribution empty and the consent unticked.
+    tab_to(tab, form.get_by_role("button", name="Envoyer ma contribution"))
+    response = press_enter_and_wait(tab)
+
+    assert response.status == 400
+    assert mail.outbox == []
+    assert tab.title().startswith(ERROR_TITLE_PREFIX)
+    summary = "Votre contribution n'est pas encore envoyée : corrigez les champs signalés ci-dessous."
+    assert focused(tab).startswith(summary), "the focus is not on the summary of errors"
+    # The summary links to each field in error; following one puts the keyboard in that field.
+    form = form_with_button(tab, "Envoyer ma contribution")
+    text_link = tab.get_by_role("link", name=f"Votre contribution : {REQUIRED}")
+    tab_to(tab, text_link)
+    tab.keyboard.press("Enter")
+    text = form.get_by_label("Votre contribution")
+    expect(text).to_be_focused()
+    tab.keyboard.type("Des arbres dans la cour pour avoir de l'ombre à la récréation, et des bancs dessous.")
+    # Back with Shift+Tab: what was typed before is still there.
+    email = form.get_by_label("Adresse électronique")
+    tab_to(tab, email, key="Shift+Tab")
+    expect(email).to_have_value("lou@example.org")
+    expect(form.get_by_label("Pseudonyme")).to_have_value("Lou au clavier")
+    consent = form.get_by_role("checkbox", name="J'ai lu et j'accepte")
+    tab_to(tab, consent)
+    tab.keyboard.press("Space")
+    expect(consent).to_be_checked()
+    tab_to(tab, form.get_by_role("button", name="Envoyer ma contribution"))
+    response = press_enter_and_wait(tab)
+
+    assert response.status == 200
+    assert not tab.title().startswith(ERROR_TITLE_PREFIX)
+    notice = tab.get_by_role("status").filter(has_text="Un courriel vient de vous être envoyé")
+    expect(notice).to_be_focused()
+
+    # The link of the email, opened: confirming takes a key press on the page.
+    assert [email.to for email in mail.outbox] == [["lou@example.org"]]
+    visit(tab, site + path_of(link_in_last_email("/confirmer/")))
+    tab_to(tab, tab.get_by_role("button", name="Je confirme ma contribution"))
+    response = press_enter_and_wait(tab)
+    assert response.status == 200
+    expect(tab.get_by_role("heading", level=1)).to_have_text("Contribution confirmée")
+    expect(tab.get_by_role("status")).to_be_focused()
+    expect(tab.get_by_role("status")).to_contain_text("après sa relecture par les modérateurs")
+
+    # Not shown before a moderator of the commune approves it; shown after.
+    idea = tab.get_by_text("Des arbres dans la cour pour avoir de l'ombre")
+    visit(tab, site + process.url)
+    expect(idea).to_have_count(0)
+    contribution = Contribution.objects.get(email="lou@example.org")
+    assert contribution.status == ContributionStatus.AWAITING_MODERATION
+    space = process.get_parent().specific
+    approve(contribution, make_user("moderatrice", commune_group(space, CommuneRole.MODERATORS)))
+    visit(tab, site + process.url)
+    expect(idea).to_be_visible()
+    expect(tab.get_by_text("Lou au clavier")).to_be_visible()
+
+
+# --- 2. Each field's help text and error, read with it ----------------------------------------------------------
+
+
+def expect_described(field, *texts):
+    for text in texts:
+        expect(field).to_have_accessible_description(re.compile(re.escape(text)))
+
+
+def expect_valid(field, help=""):
+    expect(field).not_to_have_attribute("aria-invalid", "true")
+    if help:
+        expect_described(field, help)
+
+
+def expect_in_error(field, error, help="", *, group=False):
+    """The field, or each choice of a group, is invalid; its description (the group's) says the error."""
+    if group:
+        choices = field.get_by_role("radio").or_(field.get_by_role("checkbox")).all()
+        assert choices
+        for choice in choices:
+            expect(choice).to_have_attribute("aria-invalid", "true")
+    else:
+        expect(field).to_have_attribute("aria-invalid", "true")
+    expect_described(field, error, *([help] if help else []))
+
+
+CONTRIBUTION_HELP = {
+    "Pseudonyme": "Seul ce nom est publié avec votre contribution",
+    "Adresse électronique": "Pour confirmer votre contribution et vous informer de sa suite.",
+    "Votre contribution": "Une idée par contribution.",
+}
+CONSENT_ERROR = "Pour contribuer, acceptez la charte et les conditions d'utilisation."
+
+
+def test_contribution_form_fields_are_described_and_their_errors_read(site, tab):
+    visit(tab, site + process_url(OPEN_PROCESS))
+    form = form_with_button(tab, "Envoyer ma contribution")
+    for label, help in CONTRIBUTION_HELP.items():
+        expect_valid(form.get_by_label(label), help)
+    expect(form.get_by_role("combobox", name="Thème (facultatif)")).to_be_visible()
+    expect_valid(form.get_by_role("checkbox", name="J'ai lu et j'accepte"))
+
+    form.get_by_label("Adresse électronique").fill("pas-une-adresse")
+    send(tab, form.get_by_role("button", name="Envoyer ma contribution"))
+    form = form_with_button(tab, "Envoyer ma contribution")
+    expect_in_error(form.get_by_label("Pseudonyme"), REQUIRED, CONTRIBUTION_HELP["Pseudonyme"])
+    expect_in_error(
+        form.get_by_label("Adresse électronique"),
+        "Saisissez une adresse électronique valide",
+        CONTRIBUTION_HELP["Adresse électronique"],
+    )
+    expect_in_error(form.get_by_label("Votre contribution"), REQUIRED, CONTRIBUTION_HELP["Votre contribution"])
+    expect_in_error(form.get_by_role("checkbox", name="J'ai lu et j'accepte"), CONSENT_ERROR)
+    expect_valid(form.get_by_role("combobox", name="Thème (facultatif)"))
+
+
+def test_meeting_registration_fields_are_described_and_their_errors_read(site, tab):
+    visit(tab, site + process_url(MEETING))
+    form = form_with_button(tab, "Je m'inscris")
+    email_help = "Pour confirmer votre inscription."
+    needs_help = "Par exemple : interprète en langue des signes"
+    expect_valid(form.get_by_label("Nom ou pseudonyme"))
+    expect_valid(form.get_by_label("Adresse électronique"), email_help)
+    expect_valid(form.get_by_label("Besoins d'accessibilité (facultatif)"), needs_help)
+
+    send(tab, form.get_by_role("button", name="Je m'inscris"))
+    assert tab.title().startswith(ERROR_TITLE_PREFIX)
+    form = form_with_button(tab, "Je m'inscris")
+    expect_in_error(form.get_by_label("Nom ou pseudonyme"), REQUIRED)
+    expect_in_error(form.get_by_label("Adresse électronique"), REQUIRED, email_help)
+    expect_valid(form.get_by_label("Besoins d'accessibilité (facultatif)"), needs_help)
+
+
+def question(form, kind, label):
+    """A question as a screen reader finds it: a group named by its legend, or a field named by its label."""
+    name = f"{label} (obligatoire)"
+    if kind in GROUPS:
+        return form.get_by_role("group", name=name, exact=True)
+    if kind == "checkbox":
+        return form.get_by_role("checkbox", name=label, exact=True)
+    return form.get_by_label(name, exact=True)
+
+
+def test_questionnaire_questions_of_every_kind_are_described_and_their_errors_read(site, tab, questionnaire_url):
+    visit(tab, site + questionnaire_url)
+    form = form_with_button(tab, "Envoyer mes réponses")
+    for kind, label, _choices in QUESTIONS:
+        expect_valid(question(form, kind, label), help_text(label))
+    # A box of a group of checkboxes is not required by itself (one ticked answers the question).
+    boxes = question(form, "checkboxes", "Comment venez-vous à l'école ?")
+    for choice in ["À pied", "À vélo", "En voiture"]:
+        expect(boxes.get_by_role("checkbox", name=choice, exact=True)).not_to_have_attribute("required", "")
+
+    send(tab, form.get_by_role("button", name="Envoyer mes réponses"))
+    assert tab.title().startswith(ERROR_TITLE_PREFIX)
+    form = form_with_button(tab, "Envoyer mes réponses")
+    for kind, label, _choices in QUESTIONS:
+        if kind == "dropdown":
+            # Wagtail's required list starts on its first choice: it is answered even when left alone.
+            expect_valid(question(form, kind, label), help_text(label))
+        else:
+            expect_in_error(question(form, kind, label), REQUIRED, help_text(label), group=kind in GROUPS)
+
+
+def test_sign_in_with_a_wrong_password_is_read(site, tab, make_user):
+    make_user("agent-essey")
+    visit(tab, site + "/connexion/")
+    form = form_with_button(tab, "Se connecter")
+    form.get_by_label(USERNAME).fill("agent-essey")
+    form.get_by_label("Mot de passe").fill("pas-le-bon")
+    send(tab, form.get_by_role("button", name="Se connecter"))
+    assert tab.title().startswith(ERROR_TITLE_PREFIX)
+    assert focused(tab).startswith("La connexion n'a pas abouti"), "the focus is not on the summary of errors"
+    expect(tab.get_by_text(re.compile("Saisissez un nom d.utilisateur et un mot de passe valides"))).to_be_visible()
+
+
+def test_appeal_form_is_described_and_its_error_read(site, tab):
+    rejected = Contribution.objects.filter(status=ContributionStatus.REJECTED).order_by("-pk").first()
+    visit(tab, site + path_of(appeal_url(rejected)))
+    form = form_with_button(tab, "Envoyer ma contestation")
+    explanation_help = "De 10 à 1 000 caractères. Une seule contestation est possible."
+    expect_valid(form.get_by_label("Pourquoi contestez-vous la décision ?"), explanation_help)
+    form.get_by_label("Pourquoi contestez-vous la décision ?").fill("Non.")
+    send(tab, form.get_by_role("button", name="Envoyer ma contestation"))
+    assert tab.title().startswith(ERROR_TITLE_PREFIX)
+    form = form_with_button(tab, "Envoyer ma contestation")
+    expect_in_error(
+        form.get_by_label("Pourquoi contestez-vous la décision ?"), "au moins 10 caractères", explanation_help
+    )
+
+
+# --- 3. Every form's pages after it is sent: errors, and what it did ---------------------------------------------
+
+# name: the HTTP status of the page
+FORM_STATES = {
+    "contribution-errors": 400,
+    "contribution-sent": 200,
+    "contribution-confirmed": 200,
+    "registration-errors": 400,
+    "registration-sent": 200,
+    "registration-confirmed": 200,
+    "questionnaire-errors": 400,
+    "questionnaire-sent": 200,
+    "sign-in-errors": 200,
+    "appeal-errors": 400,
+    "appeal-sent": 200,
+}
+
+
+def answer_every_question(form):
+    for kind, label, choices in QUESTIONS:
+        field = question(form, kind, label)
+        first = choices.split("\n")[0]
+        if kind in GROUPS:
+            field.get_by_label(first, exact=True).check()
+        elif kind == "checkbox":
+            field.check()
+        elif kind in {"dropdown", "multiselect"}:
+            field.select_option(first)
+        else:
+            typed = {
+                "email": "lou@example.org",
+                "number": "2",
+                "url": "https://example.org/cour",
+                "date": "2026-11-30",
+                "datetime": "2026-11-30T10:00",
+            }
+            field.fill(typed.get(kind, "Le quartier des Écoles"))
+
+
+@pytest.fixture(scope="module")
+def form_states(live_site, tab, questionnaire_url, java, tmp_path_factory):
+    """Each form sent with errors, then sent right: each page that answers, checked as it is shown.
+
+    {state: {"status", "axe" (a report, empty if no violation), "width" at 320 px, "html" (the validator's errors)}}
+    """
+    folder = tmp_path_factory.mktemp("form-states")
+    states = {}
+
+    def check(name, response):
+        (folder / f"{name}.html").write_bytes(response.body())
+        states[name] = {"status": response.status, "axe": accessibility_violations(tab)}
+        tab.set_viewport_size({"width": 320, "height": 640})
+        states[name]["width"] = widths(tab)
+        tab.set_viewport_size({"width": 1280, "height": 800})
+
+    tab.context.clear_cookies()
+    contribute = "Envoyer ma contribution"
+    visit(tab, live_site + process_url(OPEN_PROCESS))
+    check("contribution-errors", send(tab, form_with_button(tab, contribute).get_by_role("button", name=contribute)))
+    form = form_with_button(tab, contribute)
+    form.get_by_label("Pseudonyme").fill("Camille")
+    form.get_by_label("Adresse électronique").fill("camille-etats@example.org")
+    form.get_by_label("Votre contribution").fill("Une cour plus verte, avec un potager tenu par les classes.")
+    form.get_by_role("checkbox", name="J'ai lu et j'accepte").check()
+    check("contribution-sent", send(tab, form.get_by_role("button", name=contribute)))
+    visit(tab, live_site + path_of(link_in_last_email("/confirmer/")))
+    check("contribution-confirmed", send(tab, tab.get_by_role("button", name="Je confirme ma contribution")))
+
+    visit(tab, live_site + process_url(MEETING))
+    check("registration-errors", send(tab, tab.get_by_role("button", name="Je m'inscris")))
+    form = form_with_button(tab, "Je m'inscris")
+    form.get_by_label("Nom ou pseudonyme").fill("Camille Martin")
+    form.get_by_label("Adresse électronique").fill("camille-rencontre@example.org")
+    check("registration-sent", send(tab, form.get_by_role("button", name="Je m'inscris")))
+    visit(tab, live_site + path_of(link_in_last_email("/inscription/")))
+    check("registration-confirmed", send(tab, tab.get_by_role("button", name=re.compile("Je confirme"))))
+
+    visit(tab, live_site + questionnaire_url)
+    check("questionnaire-errors", send(tab, tab.get_by_role("button", name="Envoyer mes réponses")))
+    answer_every_question(form_with_button(tab, "Envoyer mes réponses"))
+    check("questionnaire-sent", send(tab, tab.get_by_role("button", name="Envoyer mes réponses")))
+
+    visit(tab, live_site + "/connexion/")
+    tab.get_by_label(USERNAME).fill("personne")
+    tab.get_by_label("Mot de passe").fill("pas-le-bon")
+    check("sign-in-errors", send(tab, tab.get_by_role("button", name="Se connecter")))
+
+    rejected = Contribution.objects.filter(status=ContributionStatus.REJECTED).order_by("pk").first()
+    visit(tab, live_site + path_of(appeal_url(rejected)))
+    check("appeal-errors", send(tab, tab.get_by_role("button", name="Envoyer ma contestation")))
+    tab.get_by_label("Pourquoi contestez-vous la décision ?").fill("Je parlais de l'organisation, pas d'une personne.")
+    check("appeal-sent", send(tab, tab.get_by_role("button", name="Envoyer ma contestation")))
+
+    for name, errors in html_errors_of(folder, java).items():
+        states[name]["html"] = errors
+    return states
+
+
+@pytest.mark.parametrize("state", FORM_STATES)
+def test_form_state_answers_as_expected(state, form_states):
+    assert form_states[state]["status"] == FORM_STATES[state]
+
+
+@pytest.mark.parametrize("state", FORM_STATES)
+def test_form_state_has_no_accessibility_violation(state, form_states):
+    assert form_states[state]["axe"] == ""
+
+
+@pytest.mark.parametrize("state", FORM_STATES)
+def test_form_state_has_no_html_error(state, form_states):
+    assert form_states[state]["html"] == []
+
+
+@pytest.mark.parametrize("state", FORM_STATES)
+def test_form_state_has_no_horizontal_scroll_at_320_px(state, form_states):
+    found = form_states[state]["width"]
+    assert found["page"] <= found["window"], f"{state} is {found['page']} px wide in a {found['window']} px window"
+
+
+# --- 4. A signed-in agent warned before the session ends --------------------------------------------------------
+
+SESSION_STATUS = "/connexion/session/"
+
+
+def test_agent_is_warned_before_the_session_ends_and_stays_signed_in_from_the_keyboard(
+    live_site, chromium, make_user, settings
+):
+    # Two minutes of warning (static/js/session.js): the warning comes two seconds after signing in.
+    settings.SESSION_IDLE_TIMEOUT = 122
+    space = CommuneSpacePage.objects.get(commune__slug="essey-les-nancy")
+    make_user("agent-essey", commune_group(space, CommuneRole.AGENTS))
+    agent = open_tab(chromium, viewport={"width": 1280, "height": 800})
+    agent.set_default_timeout(5_000)
+    try:
+        visit(agent, live_site + "/connexion/")
+        agent.get_by_label(USERNAME).fill("agent-essey")
+        agent.get_by_label("Mot de passe").fill("a-long-test-password")
+        send(agent, agent.get_by_role("button", name="Se connecter"))
+
+        dialog = agent.get_by_role("alertdialog", name="Votre session va se terminer")
+        expect(dialog).to_be_visible(timeout=10_000)
+        expect(dialog).to_have_accessible_description(re.compile("vous serez déconnecté dans 2 minutes"))
+        stay = dialog.get_by_role("button", name="Rester connecté")
+        expect(stay).to_be_focused()
+        assert accessibility_violations(agent) == ""
+        before = agent.request.get(live_site + SESSION_STATUS).json()["ends_in"]
+        assert before <= 120
+
+        agent.keyboard.press("Enter")
+        expect(dialog).to_be_hidden()
+        after = agent.request.get(live_site + SESSION_STATUS).json()["ends_in"]
+        assert after > before, "the session was not extended"
+    finally:
+        agent.context.close()
