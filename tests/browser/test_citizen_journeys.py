@@ -9,6 +9,7 @@ Elements are found by their role and accessible name, as a screen reader user fi
 import re
 
 import pytest
+from django import conf
 from django.core import mail
 from django.test import override_settings
 from playwright.sync_api import expect
@@ -17,6 +18,7 @@ from communes.models import CommuneRole, CommuneSpacePage
 from participation.models import Contribution, ContributionStatus, ProcessPage, QuestionnaireField, QuestionnairePage
 from participation.services.links import appeal_url
 from participation.services.moderation import approve
+from participation.services.personal_data import rights_url
 from tests.browser.conftest import accessibility_violations, html_errors_of, open_tab, path_of, widths
 from tests.conftest import commune_group
 from tests.participation.conftest import link_in_last_email
@@ -74,7 +76,8 @@ def questionnaire_url(demo_world):
 @pytest.fixture(scope="module")
 def many_forms_from_one_browser(demo_world):
     """Every form of the module comes from one address: the rate limit of contributions is not under test here."""
-    with override_settings(RATE_LIMITS={"contribute": (100, 600), "register": (100, 600), "appeal": (100, 3600)}):
+    generous = {action: (100, window) for action, (_limit, window) in conf.settings.RATE_LIMITS.items()}
+    with override_settings(RATE_LIMITS=generous):
         yield
 
 
@@ -353,6 +356,13 @@ FORM_STATES = {
     "sign-in-errors": 200,
     "appeal-errors": 400,
     "appeal-sent": 200,
+    "registration-cancelled": 200,
+    "report-sent": 200,
+    "report-refused": 400,
+    "my-data-withdraw-asked": 200,
+    "my-data-withdrawn": 200,
+    "my-data-erase-asked": 200,
+    "my-data-erased": 200,
 }
 
 
@@ -413,7 +423,9 @@ def form_states(live_site, tab, questionnaire_url, java, tmp_path_factory):
     form.get_by_label("Adresse électronique").fill("camille-rencontre@example.org")
     check("registration-sent", send(tab, form.get_by_role("button", name="Je m'inscris")))
     visit(tab, live_site + path_of(link_in_last_email("/inscription/")))
-    check("registration-confirmed", send(tab, tab.get_by_role("button", name=re.compile("Je confirme"))))
+    check("registration-confirmed", send(tab, tab.get_by_role("button", name="Je confirme mon inscription")))
+    visit(tab, live_site + path_of(link_in_last_email("/inscription/annuler/")))
+    check("registration-cancelled", send(tab, tab.get_by_role("button", name="J'annule mon inscription")))
 
     visit(tab, live_site + questionnaire_url)
     check("questionnaire-errors", send(tab, tab.get_by_role("button", name="Envoyer mes réponses")))
@@ -430,6 +442,21 @@ def form_states(live_site, tab, questionnaire_url, java, tmp_path_factory):
     check("appeal-errors", send(tab, tab.get_by_role("button", name="Envoyer ma contestation")))
     tab.get_by_label("Pourquoi contestez-vous la décision ?").fill("Je parlais de l'organisation, pas d'une personne.")
     check("appeal-sent", send(tab, tab.get_by_role("button", name="Envoyer ma contestation")))
+
+    # A published contribution reported, then reported again by the same person (refused).
+    for name in ["report-sent", "report-refused"]:
+        visit(tab, live_site + process_url(OPEN_PROCESS))
+        reported = tab.get_by_role("listitem").filter(has_text="Désimperméabiliser une partie de la cour")
+        reported.get_by_text("Signaler cette contribution").click()
+        reported.get_by_label("Règle de la charte non respectée").select_option(label="Respecter les personnes")
+        check(name, send(tab, reported.get_by_role("button", name="Signaler")))
+
+    # The contributor's own page: withdrawing and erasing each ask first.
+    visit(tab, live_site + path_of(rights_url("camille-etats@example.org")))
+    check("my-data-withdraw-asked", send(tab, tab.get_by_role("button", name="Retirer cette contribution")))
+    check("my-data-withdrawn", send(tab, tab.get_by_role("button", name="Oui, retirer cette contribution")))
+    check("my-data-erase-asked", send(tab, tab.get_by_role("button", name="Effacer mes données")))
+    check("my-data-erased", send(tab, tab.get_by_role("button", name="Oui, effacer mes données")))
 
     for name, errors in html_errors_of(folder, java).items():
         states[name]["html"] = errors
