@@ -343,26 +343,27 @@ def test_appeal_form_is_described_and_its_error_read(site, tab):
 
 # --- 3. Every form's pages after it is sent: errors, and what it did ---------------------------------------------
 
-# name: the HTTP status of the page
+# name: (the HTTP status of the page, how the text that has the focus once it is loaded begins: what the form did
+# or why it did not; None for a page that asks a question, read from its top)
 FORM_STATES = {
-    "contribution-errors": 400,
-    "contribution-sent": 200,
-    "contribution-confirmed": 200,
-    "registration-errors": 400,
-    "registration-sent": 200,
-    "registration-confirmed": 200,
-    "questionnaire-errors": 400,
-    "questionnaire-sent": 200,
-    "sign-in-errors": 200,
-    "appeal-errors": 400,
-    "appeal-sent": 200,
-    "registration-cancelled": 200,
-    "report-sent": 200,
-    "report-refused": 400,
-    "my-data-withdraw-asked": 200,
-    "my-data-withdrawn": 200,
-    "my-data-erase-asked": 200,
-    "my-data-erased": 200,
+    "contribution-errors": (400, "Votre contribution n'est pas encore envoyée"),
+    "contribution-sent": (200, "Merci ! Un courriel vient de vous être envoyé"),
+    "contribution-confirmed": (200, "Merci ! Votre contribution sera publiée"),
+    "registration-errors": (400, "Votre inscription n'est pas encore envoyée"),
+    "registration-sent": (200, "Votre demande d'inscription est enregistrée"),
+    "registration-confirmed": (200, "Votre inscription à la rencontre « Réunion publique"),
+    "registration-cancelled": (200, "Votre inscription à la rencontre « Réunion publique"),
+    "questionnaire-errors": (400, "Vos réponses ne sont pas encore envoyées"),
+    "questionnaire-sent": (200, "Merci, vos réponses sont enregistrées."),
+    "sign-in-errors": (200, "La connexion n'a pas abouti"),
+    "appeal-errors": (400, "Votre contestation n'est pas encore envoyée"),
+    "appeal-sent": (200, "Votre contestation est enregistrée."),
+    "report-sent": (200, "Merci : votre signalement est enregistré"),
+    "report-refused": (400, "Vous avez déjà signalé cette contribution."),
+    "my-data-withdraw-asked": (200, None),
+    "my-data-withdrawn": (200, "Votre contribution est retirée"),
+    "my-data-erase-asked": (200, None),
+    "my-data-erased": (200, "Vos données personnelles sont effacées."),
 }
 
 
@@ -398,7 +399,7 @@ def form_states(live_site, tab, questionnaire_url, java, tmp_path_factory):
 
     def check(name, response):
         (folder / f"{name}.html").write_bytes(response.body())
-        states[name] = {"status": response.status, "axe": accessibility_violations(tab)}
+        states[name] = {"status": response.status, "focus": focused(tab), "axe": accessibility_violations(tab)}
         tab.set_viewport_size({"width": 320, "height": 640})
         states[name]["width"] = widths(tab)
         tab.set_viewport_size({"width": 1280, "height": 800})
@@ -465,7 +466,12 @@ def form_states(live_site, tab, questionnaire_url, java, tmp_path_factory):
 
 @pytest.mark.parametrize("state", FORM_STATES)
 def test_form_state_answers_as_expected(state, form_states):
-    assert form_states[state]["status"] == FORM_STATES[state]
+    assert form_states[state]["status"] == FORM_STATES[state][0]
+
+
+@pytest.mark.parametrize("state", [name for name, (_status, focus) in FORM_STATES.items() if focus])
+def test_form_state_puts_the_focus_on_what_the_form_did(state, form_states):
+    assert form_states[state]["focus"].startswith(FORM_STATES[state][1])
 
 
 @pytest.mark.parametrize("state", FORM_STATES)
