@@ -75,7 +75,7 @@ def questionnaire_url(demo_world):
 
 @pytest.fixture(scope="module")
 def many_forms_from_one_browser(demo_world):
-    """Every form of the module comes from one address: the rate limit of contributions is not under test here."""
+    """Every form of the module is sent from one address: the rate limits are not under test here."""
     generous = {action: (100, window) for action, (_limit, window) in conf.settings.RATE_LIMITS.items()}
     with override_settings(RATE_LIMITS=generous):
         yield
