@@ -5,6 +5,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, InlinePanel
+from wagtail.contrib.forms.forms import FormBuilder
 from wagtail.contrib.forms.models import AbstractForm, AbstractFormField
 from wagtail.contrib.forms.panels import FormSubmissionsPanel
 from wagtail.fields import RichTextField
@@ -28,8 +29,21 @@ class QuestionnaireField(AbstractFormField):
     panels = [*AbstractFormField.panels, FieldPanel("is_personal")]
 
 
+class QuestionnaireFormBuilder(FormBuilder):
+    """Wagtail's form builder, but a drop-down list starts on no answer (unless the editor set a default): a
+    required one left alone was silently answered with its first choice, skewing the results."""
+
+    def create_dropdown_field(self, field, options):
+        form_field = super().create_dropdown_field(field, options)
+        if not field.default_value:
+            form_field.choices = [("", _("— Choisissez —")), *form_field.choices]
+        return form_field
+
+
 class QuestionnairePage(CommunePageMixin, AbstractForm):
     """A survey of a process, built with Wagtail's form builder."""
+
+    form_builder = QuestionnaireFormBuilder
 
     intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
     thank_you_text = RichTextField(_("message de remerciement"), blank=True, features=["bold", "italic", "link"])

@@ -192,6 +192,26 @@ def test_several_boxes_ticked_are_one_answer(client, questionnaire_url):
     assert FormSubmission.objects.get().get_data()[boxes[0]["name"]] == ["Matin", "Soir"]
 
 
+def test_a_required_drop_down_left_alone_is_not_an_answer(client, process):
+    """Before (review): a required drop-down started on its first choice: skipping it answered that choice."""
+    add_questionnaire(
+        process,
+        {
+            "title": "Votre quartier",
+            "fields": [{"label": "Quartier", "field_type": "dropdown", "required": True, "choices": "Centre\nParc"}],
+        },
+    )
+    url = process.url + "votre-quartier/"
+    select = soup(client.get(url)).find("select")
+
+    response = client.post(url, {})
+
+    assert [option.get_text() for option in select.find_all("option")] == ["— Choisissez —", "Centre", "Parc"]
+    assert select.find("option")["value"] == ""
+    assert response.status_code == 400 and not FormSubmission.objects.exists()
+    assert client.post(url, {select["name"]: "Parc"}).status_code == 303
+
+
 def test_checkboxes_and_radios_are_not_stretched_away_from_their_labels():
     with open(finders.find("css/site.css")) as stylesheet:
         css = stylesheet.read()
