@@ -160,6 +160,34 @@ def test_every_resource_of_the_page_loads(name, urls, tabs):
     assert broken == []
 
 
+@pytest.mark.parametrize("name", cases("console"))
+def test_the_console_stays_quiet(name, urls, tabs):
+    """No error or warning in the browser's console: a script error, a refused resource (Content-Security-Policy),
+    an unknown Permissions-Policy feature (two of them were an error on every page)."""
+    tab = tabs["desktop"]
+    said = []
+
+    def record(message):
+        if message.type in ("error", "warning"):
+            said.append(f"{message.type}: {message.text}")
+
+    def uncaught(error):
+        said.append(f"uncaught: {error}")
+
+    tab.on("console", record)
+    tab.on("pageerror", uncaught)
+    try:
+        visit(tab, urls[name])
+        tab.wait_for_timeout(50)
+    finally:
+        tab.remove_listener("console", record)
+        tab.remove_listener("pageerror", uncaught)
+    expected_errors = ["Failed to load resource: the server responded with a status of 4"]
+    if urls[name] and CATALOGUE[name][1] >= 400:  # the page itself answers an error status, as it should
+        said = [text for text in said if not any(expected in text for expected in expected_errors)]
+    assert said == []
+
+
 @pytest.mark.parametrize("name", cases("html"))
 def test_no_html_error(name, html_errors):
     assert html_errors[name] == []
