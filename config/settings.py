@@ -268,6 +268,8 @@ TASKS = {
 
 # HTTPS=1 behind a TLS-terminating proxy: secure cookies, HSTS, redirect to https. `manage.py check --deploy` is
 # clean with HTTPS=1 and the defaults below (tests/config/test_deploy_checks.py).
+# A form sent without its CSRF cookie answers a page of the site, in French, saying what to do.
+CSRF_FAILURE_VIEW = "core.outage.csrf_failure"
 HTTPS = env_bool("HTTPS", default=False)
 if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -78,3 +78,4 @@ urlpatterns.append(path("", include(wagtail_urls)))
 handler500 = "core.outage.server_error"
 # Django's own 400 (e.g. a host the site does not serve): the error frame, read without the request.
 handler400 = "core.outage.bad_request"
+handler403 = "core.outage.permission_denied"

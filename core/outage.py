@@ -11,7 +11,7 @@ import logging
 import sys
 
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseServerError
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbidden, HttpResponseServerError
 from django.template import loader
 from django.views.decorators.csrf import requires_csrf_token
 from wagtail import hooks
@@ -69,3 +69,17 @@ def server_error(request):
 def bad_request(request, exception):
     """Django's 400 (a host the site does not serve, a suspicious request): the same frame, no request read."""
     return render_error_page("400.html", HttpResponseBadRequest)
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: a form sent without its security cookie (cookies cleared or blocked, the browser restarted
+    while the form was open) answers a page of the site in French that says what to do, not Django's English one."""
+    logger.info("Form refused (CSRF) on %s: %s", request.path, reason)
+    response = render_error_page("403_csrf.html", HttpResponseForbidden)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@requires_csrf_token
+def permission_denied(request, exception):
+    return render_error_page("403.html", HttpResponseForbidden)

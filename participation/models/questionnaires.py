@@ -1,5 +1,6 @@
 """Questionnaires of a process, built with Wagtail's form builder; answers are Wagtail's form submissions."""
 
+from django import forms
 from django.db import models
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +33,19 @@ class QuestionnaireField(AbstractFormField):
 class QuestionnaireFormBuilder(FormBuilder):
     """Wagtail's form builder, but a drop-down list starts on no answer (unless the editor set a default): a
     required one left alone was silently answered with its first choice, skewing the results."""
+
+    def create_date_field(self, field, options):
+        # The browser's date picker (typed as jj/mm/aaaa in French); the server reads what it sends, or a typed date.
+        options["widget"] = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        options["error_messages"] = {"invalid": _("Saisissez une date valide, au format jj/mm/aaaa.")}
+        return super().create_date_field(field, options)
+
+    def create_datetime_field(self, field, options):
+        options["widget"] = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+        options["error_messages"] = {
+            "invalid": _("Saisissez une date et une heure valides, au format jj/mm/aaaa hh:mm.")
+        }
+        return super().create_datetime_field(field, options)
 
     def create_dropdown_field(self, field, options):
         form_field = super().create_dropdown_field(field, options)

@@ -178,9 +178,33 @@ def accessibility_violations(tab):
     return results.generate_report() if results.violations_count else ""
 
 
+WIDTHS = """() => {
+    const window_width = window.innerWidth;
+    let page = document.documentElement.scrollWidth;
+    for (const element of document.body.querySelectorAll("*")) {
+        if (element.closest(".visually-hidden, .honeypot, [hidden]")) continue;
+        const style = getComputedStyle(element);
+        if (style.display === "none" || style.visibility === "hidden") continue;
+        const box = element.getBoundingClientRect();
+        if (box.width === 0 || box.height === 0) continue;
+        // Past the window's right edge, even where a clipping ancestor hides the scroll bar.
+        page = Math.max(page, Math.ceil(box.right + window.scrollX));
+        // Content cut by its own box (overflow hidden or clip), which no scroll bar shows either.
+        const clipping = ["hidden", "clip"].includes(style.overflowX);
+        const control = ["INPUT", "TEXTAREA", "SELECT"].includes(element.tagName);
+        if (clipping && !control && element.scrollWidth > element.clientWidth + 1) {
+            page = Math.max(page, window_width + element.scrollWidth - element.clientWidth);
+        }
+    }
+    return {page: page, window: window_width};
+}"""
+
+
 def widths(tab):
-    """How wide the page is, and its window."""
-    return tab.evaluate("({page: document.documentElement.scrollWidth, window: window.innerWidth})")
+    """How wide the page is, and its window: the document's scroll width, or further if any visible element
+    reaches past the window or is cut by its own box (a clipped overflow shows no scroll bar, yet a person loses
+    what is cut)."""
+    return tab.evaluate(WIDTHS)
 
 
 def html_errors_of(folder, java):

@@ -289,7 +289,7 @@ def question(form, kind, label):
     if kind in GROUPS:
         return form.get_by_role("group", name=name, exact=True)
     if kind == "checkbox":
-        return form.get_by_role("checkbox", name=label, exact=True)
+        return form.get_by_role("checkbox", name=name, exact=True)
     return form.get_by_label(name, exact=True)
 
 

@@ -115,3 +115,20 @@ def test_without_a_remembered_name_the_error_pages_fall_back_to_the_product_name
     page = visitor.get("/").content.decode()
 
     assert "– Participation citoyenne</title>" in page
+
+
+def test_a_form_sent_without_its_csrf_cookie_answers_a_page_of_the_site_in_french(portal):
+    """Before (review): Django's own 403 page, in English, without the site's identity nor the mention."""
+    from django.test import Client
+
+    from charter.accessibility import accessibility_mention
+
+    citizen = Client(enforce_csrf_checks=True)
+
+    response = citizen.post("/", {"pseudonym": "Lou"})
+
+    page = response.content.decode()
+    assert response.status_code == 403 and response["Cache-Control"] == "no-store"
+    assert '<html lang="fr"' in page and "CSRF" not in page
+    assert "Rien n'a été enregistré" in page
+    assert f"Accessibilité : {accessibility_mention()}" in page

@@ -212,6 +212,48 @@ def test_a_required_drop_down_left_alone_is_not_an_answer(client, process):
     assert client.post(url, {select["name"]: "Parc"}).status_code == 303
 
 
+def test_date_questions_use_the_date_picker_and_say_the_format_when_wrong(client, process):
+    """Before (review): a date question was a text box whose format nobody was told."""
+    add_questionnaire(
+        process,
+        {
+            "title": "Vos dates",
+            "fields": [
+                {"label": "Date de votre dernière visite", "field_type": "date", "required": True},
+                {"label": "Créneau souhaité", "field_type": "datetime", "required": True},
+            ],
+        },
+    )
+    url = process.url + "vos-dates/"
+    page = soup(client.get(url))
+    day, slot = (
+        page.find("input", attrs={"name": "date_de_votre_derniere_visite"}),
+        page.find("input", attrs={"name": "creneau_souhaite"}),
+    )
+
+    wrong = client.post(url, {day["name"]: "30 novembre", slot["name"]: "bientôt"}).content.decode()
+    right = client.post(url, {day["name"]: "2026-11-30", slot["name"]: "2026-12-05T18:30"})
+
+    assert (day["type"], slot["type"]) == ("date", "datetime-local")
+    assert "au format jj/mm/aaaa." in wrong and "au format jj/mm/aaaa hh:mm." in wrong
+    assert right.status_code == 303
+
+
+def test_a_required_single_box_question_says_it_is_required(client, process):
+    add_questionnaire(
+        process,
+        {
+            "title": "Votre venue",
+            "fields": [{"label": "Je viendrai à l'atelier", "field_type": "checkbox", "required": True}],
+        },
+    )
+    page = soup(client.get(process.url + "votre-venue/"))
+    box = page.find("input", attrs={"type": "checkbox", "name": "je_viendrai_a_latelier"})
+    label = page.find("label", attrs={"for": box["id"]})
+
+    assert "(obligatoire)" in label.get_text()
+
+
 def test_checkboxes_and_radios_are_not_stretched_away_from_their_labels():
     with open(finders.find("css/site.css")) as stylesheet:
         css = stylesheet.read()
