@@ -203,7 +203,8 @@ def test_no_horizontal_scroll(name, way, urls, tabs):
 
 
 # Whether the element holding the focus shows it: an outline or a ring (box-shadow), on itself or on the card
-# around it, and inside the window; and whether the focus came back to an element already seen (a full round).
+# around it, whose colour stands out from the background behind it (3:1, WCAG 1.4.11: a transparent or white-on-white
+# outline is no focus a person sees), inside the window; and whether the focus came back to an element already seen.
 FOCUS_SHOWN = """() => {
     DESCRIBE
     const element = document.activeElement;
@@ -211,10 +212,34 @@ FOCUS_SHOWN = """() => {
     window.focusSeen = window.focusSeen || new Set();
     const again = window.focusSeen.has(element);
     window.focusSeen.add(element);
+    const colours = (text) => (text.match(/rgba?\\([^)]*\\)/g) || []).map((c) => c.match(/[\\d.]+/g).map(Number));
+    const luminance = (rgb) => {
+        const [r, g, b] = rgb.slice(0, 3).map((v) => {
+            v /= 255;
+            return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+        });
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const contrast = (one, two) => {
+        const [light, dark] = [luminance(one), luminance(two)].sort((a, b) => b - a);
+        return (light + 0.05) / (dark + 0.05);
+    };
+    const behind = (node) => {
+        for (let n = node; n; n = n.parentElement) {
+            const colour = colours(getComputedStyle(n).backgroundColor)[0];
+            if (colour && (colour.length < 4 || colour[3] > 0)) return colour;
+        }
+        return [255, 255, 255];
+    };
     const shows = (node) => {
         const style = getComputedStyle(node);
-        const outline = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0;
-        return outline || style.boxShadow !== "none";
+        const marks = [];
+        if (style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 1) {
+            marks.push(...colours(style.outlineColor));
+        }
+        if (style.boxShadow !== "none") marks.push(...colours(style.boxShadow));
+        const background = behind(node.parentElement || node);
+        return marks.some((mark) => (mark.length < 4 || mark[3] >= 0.5) && contrast(mark, background) >= 3);
     };
     const box = element.getBoundingClientRect();
     const inside = box.width > 0 && box.height > 0 && box.bottom > 0 && box.right > 0
