@@ -35,6 +35,10 @@ CATALOGUE = {
     "questionnaire": (lambda: QuestionnairePage.objects.live().get().url, 200),
     "search-results": (lambda: "/recherche/?q=ecole", 200),
     "search-nothing": (lambda: "/recherche/?q=zyxwvut", 200),
+    "search-empty": (lambda: "/recherche/?q=", 200),
+    "search-bad-filter": (lambda: "/recherche/?q=ecole&commune=999999&state=nimporte", 200),
+    "search-page-too-far": (lambda: "/recherche/?q=ecole&page=99", 200),
+    "process-page-not-a-number": (lambda: process_url("Imaginons ensemble nos cours d'école") + "?page=abc", 200),
     **{f"legal-{kind}": (lambda kind=kind: f"/{kind}/", 200) for kind in LEGAL_TEXTS},
     **{f"legal-{kind}-history": (lambda kind=kind: f"/{kind}/versions/", 200) for kind in LEGAL_TEXTS},
     "legal-cgu-version": (lambda: "/cgu/versions/1/", 200),
@@ -48,16 +52,8 @@ CATALOGUE = {
     "invalid-link": (lambda: "/participation/mes-donnees/lien-tronque/", 400),
 }
 
-# ---------------------------------------------------------------------------------------------------------------
-# KNOWN FAILURES INSIDE FORMS, left to the forms' work on issue 13 (participation/includes/fields.html): each
-# (page, check) here is not run until that work lands; remove the entry with the fix. These are not skipped tests:
-# they are absent from the catalogue, so that the rest of each page is still checked.
-# Found on the branch that added these tests (Nu validator):
-# - process-open, process-meeting: `aria-describedby="id_<field>_helptext"` points at no element (the template names
-#   the help text otherwise), on the contribution and registration forms;
-# - questionnaire: the radio group's `<label for="">` (an empty id; no fieldset/legend).
+# A (page, check) named here is left out of the catalogue while its fix is under way (never a skipped test); empty.
 FORM_FAILURES_LEFT_OUT = {}
-# ---------------------------------------------------------------------------------------------------------------
 
 MAX_TABS = 250
 
@@ -289,3 +285,41 @@ def test_keyboard_reaches_everything_with_a_visible_focus(name, way, urls, tabs)
             hidden_focus.append(focus["element"])
     assert hidden_focus == [], f"{name}: no visible focus on {hidden_focus}"
     assert expected - reached == set(), f"{name}: never reached by Tab: {sorted(expected - reached)}"
+
+
+# --- The error pages Django renders without a URL of their own (no database: the 503 shows while it is down) -------
+
+ERROR_PAGES = {
+    "server-error": "500.html",
+    "unavailable": "503.html",
+    "form-expired": "403_csrf.html",
+    "forbidden": "403.html",
+}
+
+
+@pytest.fixture(scope="module")
+def error_pages(urls):
+    from django.http import HttpResponse
+
+    from core.outage import render_error_page
+
+    return {name: render_error_page(template, HttpResponse).content for name, template in ERROR_PAGES.items()}
+
+
+def test_error_pages_have_no_html_error(error_pages, java, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("error-pages")
+    for name, html in error_pages.items():
+        (folder / f"{name}.html").write_bytes(html)
+
+    assert html_errors_of(folder, java) == {name: [] for name in ERROR_PAGES}
+
+
+@pytest.mark.parametrize("name", ERROR_PAGES)
+def test_error_pages_pass_axe_and_fit_a_phone(name, error_pages, urls, tabs):
+    for way in ("desktop", "phone"):
+        tab = tabs[way]
+        visit(tab, urls["home"])  # the site's address: the page's stylesheet and icon load as they would
+        tab.set_content(error_pages[name].decode(), wait_until="load")
+        found = widths(tab)
+        assert found["page"] <= found["window"], f"{name} is {found['page']} px wide on {way}"
+    assert accessibility_violations(tabs["desktop"]) == ""
