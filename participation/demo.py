@@ -107,6 +107,7 @@ def add_questionnaire(process, questionnaire):
             field_type=field["field_type"],
             required=field["required"],
             choices=field.get("choices", ""),
+            help_text=field.get("help_text", ""),
             is_personal=field.get("is_personal", False),
         )
     page.save_revision().publish()
