@@ -83,7 +83,13 @@ class ContributionForm(HoneypotMixin, forms.Form):
 
 
 class ReportForm(forms.Form):
-    rule_key = forms.ChoiceField(label=_("Règle de la charte non respectée"))
+    rule_key = forms.ChoiceField(
+        label=_("Règle de la charte non respectée"),
+        error_messages={
+            "required": _("Choisissez la règle de la charte que cette contribution ne respecte pas."),
+            "invalid_choice": _("Choisissez une règle de la charte en vigueur dans la liste."),
+        },
+    )
 
     def __init__(self, *args, rules=(), **kwargs):
         super().__init__(*args, **kwargs)

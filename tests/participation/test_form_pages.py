@@ -114,3 +114,20 @@ def test_a_message_from_elsewhere_is_shown_once_not_carried_forever(client, proc
     assert "no-cache" in first["Cache-Control"]
     assert "Votre session a expiré" not in second.content.decode()
     assert not second.cookies.get("messages") or second.cookies["messages"].value == ""
+
+
+def test_a_report_sent_without_a_rule_says_what_to_choose(client, process):
+    """Before (review): the answer was a bare "Champ requis." above the list, naming neither field nor contribution."""
+    published = add_contribution(process, "Une idée publiée que quelqu'un signale trop vite.")
+
+    response = client.post(process.url + f"contributions/{published.pk}/signaler/", {"rule_key": ""})
+
+    assert response.status_code == 400
+    assert "Choisissez la règle de la charte que cette contribution ne respecte pas." in response.content.decode()
+
+
+def test_the_error_summary_does_not_double_a_labels_final_stop(client, process):
+    response = client.post(process.url + "contribuer/", {"pseudonym": "Lou"})
+    summary = BeautifulSoup(response.content.decode(), "html.parser").find(class_="error-summary")
+
+    assert all(".  :" not in link.get_text() and ". :" not in link.get_text() for link in summary.find_all("a"))
