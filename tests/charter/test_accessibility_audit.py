@@ -200,7 +200,7 @@ def test_an_archived_statement_keeps_what_it_declared_and_not_the_new_audit(clie
     ("statuses", "mention"),
     [(["C"] * 61, "totalement conforme"), (["C"] * 4 + ["NC"] * 5, "non conforme"), (None, None)],
 )
-def test_every_page_s_footer_says_the_mention_the_audit_gives(client, all_texts, audit_is, statuses, mention):
+def test_every_page_s_footer_says_the_mention_the_audit_gives(client, portal, all_texts, audit_is, statuses, mention):
     if statuses:
         audit_is(with_statuses(site_audit(), statuses))
     mention = mention or site_audit().status_on().label
