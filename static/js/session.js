@@ -55,6 +55,7 @@
         dialog = document.createElement("div");
         dialog.className = "session-warning";
         dialog.setAttribute("role", "alertdialog");
+        dialog.setAttribute("aria-modal", "true");
         dialog.setAttribute("aria-labelledby", "session-warning-title");
         dialog.setAttribute("aria-describedby", "session-warning-text");
         var title = document.createElement("p");
@@ -71,6 +72,18 @@
         dialog.addEventListener("keydown", function (event) {
             if (event.key === "Escape") {
                 hide();
+            } else if (event.key === "Tab") {
+                // A modal dialog: the keyboard stays in it until it is answered or closed.
+                var stops = dialog.querySelectorAll("button, a[href]");
+                var first = stops[0];
+                var last = stops[stops.length - 1];
+                if (event.shiftKey && document.activeElement === first) {
+                    event.preventDefault();
+                    last.focus();
+                } else if (!event.shiftKey && document.activeElement === last) {
+                    event.preventDefault();
+                    first.focus();
+                }
             }
         });
         document.body.insertBefore(dialog, document.body.firstChild);

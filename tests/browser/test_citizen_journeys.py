@@ -512,6 +512,16 @@ def test_agent_is_warned_before_the_session_ends_and_stays_signed_in_from_the_ke
         expect(dialog).to_have_accessible_description(re.compile("vous serez déconnecté dans 2 minutes"))
         stay = dialog.get_by_role("button", name="Rester connecté")
         expect(stay).to_be_focused()
+        expect(dialog).to_have_attribute("aria-modal", "true")
+        # Modal: Tab and Shift+Tab go round its two buttons, never back to the page behind it.
+        agent.keyboard.press("Tab")
+        expect(dialog.get_by_role("button", name="Fermer")).to_be_focused()
+        agent.keyboard.press("Tab")
+        expect(stay).to_be_focused()
+        agent.keyboard.press("Shift+Tab")
+        expect(dialog.get_by_role("button", name="Fermer")).to_be_focused()
+        agent.keyboard.press("Shift+Tab")
+        expect(stay).to_be_focused()
         assert accessibility_violations(agent) == ""
         before = agent.request.get(live_site + SESSION_STATUS).json()["ends_in"]
         assert before <= 120
