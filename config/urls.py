@@ -15,7 +15,7 @@ from communes import serving
 from communes import views as communes_views
 from communes.admin import scoping
 from communes.checks import serves_media_here
-from core.logins import AgentLoginForm, session_urlpatterns
+from core.logins import AgentLoginView, session_urlpatterns
 from core.logins import admin_urlpatterns as login_admin_urlpatterns
 from participation.views import password_reset_account, throttled
 from search import feeds
@@ -60,7 +60,7 @@ urlpatterns = [
     path("flux/", include((feeds.urlpatterns, feeds.app_name))),
     path("participation/", include("participation.urls")),
     # Agents sign in here; failed attempts are throttled by django-axes like the admin's.
-    path("connexion/", auth_views.LoginView.as_view(authentication_form=AgentLoginForm), name="connexion"),
+    path("connexion/", AgentLoginView.as_view(), name="connexion"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="deconnexion"),
     # How long a signed-in session has left, and "Rester connecté" (static/js/session.js).
     path("connexion/", include(session_urlpatterns)),

@@ -32,7 +32,8 @@ class QuestionnaireField(AbstractFormField):
 
 class QuestionnaireFormBuilder(FormBuilder):
     """Wagtail's form builder, but a drop-down list starts on no answer (unless the editor set a default): a
-    required one left alone was silently answered with its first choice, skewing the results."""
+    required one left alone was silently answered with its first choice, skewing the results; a multiple choice
+    list is a group of checkboxes; dates and times use the browser's pickers."""
 
     def create_date_field(self, field, options):
         # The browser's date picker (typed as jj/mm/aaaa in French); the server reads what it sends, or a typed date.
@@ -46,6 +47,14 @@ class QuestionnaireFormBuilder(FormBuilder):
             "invalid": _("Saisissez une date et une heure valides, au format jj/mm/aaaa hh:mm.")
         }
         return super().create_datetime_field(field, options)
+
+    def create_multiselect_field(self, field, options):
+        # A list box where several answers need Ctrl or Cmd held down is the hardest control to use without a mouse
+        # and to hear with a screen reader, and nothing on the page would say how: checkboxes under a legend, one
+        # per choice, answer the same question the same way (the stored answer is the same list).
+        form_field = super().create_multiselect_field(field, options)
+        form_field.widget = forms.CheckboxSelectMultiple(choices=form_field.choices)
+        return form_field
 
     def create_dropdown_field(self, field, options):
         form_field = super().create_dropdown_field(field, options)

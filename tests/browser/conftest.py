@@ -229,3 +229,100 @@ def html_errors_of(folder, java):
             name = Path(message["url"]).stem
             errors[name].append(f"line {message.get('lastLine')}: {message['message']} [{message.get('extract')}]")
     return errors
+
+
+# Whether the element holding the focus shows it: an outline or a ring (box-shadow), on itself or on the card
+# around it, whose colour stands out from the background behind it (3:1, WCAG 1.4.11: a transparent or white-on-white
+# outline is no focus a person sees), inside the window; and whether the focus came back to an element already seen.
+FOCUS_SHOWN = """() => {
+    DESCRIBE
+    let element = document.activeElement;
+    if (!element || element === document.body) return null;
+    // Inside a web component (Wagtail's user bar), the focus is on an element of its shadow tree.
+    while (element.shadowRoot && element.shadowRoot.activeElement) element = element.shadowRoot.activeElement;
+    window.focusSeen = window.focusSeen || new Set();
+    // Date and time fields hold several stops (day, month, year…) on one element: still the same field.
+    const same = element === window.focusLast;
+    window.focusLast = element;
+    const again = !same && window.focusSeen.has(element);
+    window.focusSeen.add(element);
+    const colours = (text) => (text.match(/rgba?\\([^)]*\\)/g) || []).map((c) => c.match(/[\\d.]+/g).map(Number));
+    const luminance = (rgb) => {
+        const [r, g, b] = rgb.slice(0, 3).map((v) => {
+            v /= 255;
+            return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+        });
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const contrast = (one, two) => {
+        const [light, dark] = [luminance(one), luminance(two)].sort((a, b) => b - a);
+        return (light + 0.05) / (dark + 0.05);
+    };
+    const behind = (node) => {
+        for (let n = node; n; n = n.parentElement) {
+            const colour = colours(getComputedStyle(n).backgroundColor)[0];
+            if (colour && (colour.length < 4 || colour[3] > 0)) return colour;
+        }
+        return [255, 255, 255];
+    };
+    const shows = (node) => {
+        const style = getComputedStyle(node);
+        const marks = [];
+        if (style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 1) {
+            marks.push(...colours(style.outlineColor));
+        }
+        if (style.boxShadow !== "none") marks.push(...colours(style.boxShadow));
+        const background = behind(node.parentElement || node);
+        return marks.some((mark) => (mark.length < 4 || mark[3] >= 0.5) && contrast(mark, background) >= 3);
+    };
+    const box = element.getBoundingClientRect();
+    const inside = box.width > 0 && box.height > 0 && box.bottom > 0 && box.right > 0
+        && box.top < window.innerHeight && box.left < window.innerWidth;
+    const card = element.closest(".card");
+    return {
+        element: describe(element),
+        same: same,
+        again: again,
+        shown: (shows(element) || (card !== null && shows(card))) && inside,
+    };
+}"""
+
+# Every element the keyboard should reach: links, fields and buttons that are shown (not in a closed <details>);
+# the radio buttons of a group are one stop (the arrow keys move inside it).
+REACHABLE = """() => {
+    DESCRIBE
+    const nodes = document.querySelectorAll(
+        'a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]'
+    );
+    return Array.from(nodes).filter((node) => !node.disabled && node.tabIndex >= 0
+        && node.checkVisibility({visibilityProperty: true})).map(describe);
+}"""
+
+DESCRIBE = """const describe = (node) => node.type === "radio"
+        ? `radio group ${node.name}` : node.outerHTML.slice(0, 120);"""
+FOCUS_SHOWN = FOCUS_SHOWN.replace("DESCRIBE", DESCRIBE)
+REACHABLE = REACHABLE.replace("DESCRIBE", DESCRIBE)
+
+MAX_TABS = 250
+
+
+def keyboard_gaps(tab):
+    """Tab through the page as it is now, from where the focus is, until the focus comes back to an element it
+    already reached: ([elements that had the focus without showing it], [elements Tab never reached])."""
+    tab.evaluate("() => { window.focusSeen = window.focusLast = undefined; }")
+    expected = set(tab.evaluate(REACHABLE))
+    reached, hidden_focus = set(), []
+    for _press in range(MAX_TABS):
+        tab.keyboard.press("Tab")
+        focus = tab.evaluate(FOCUS_SHOWN)
+        if focus is None:
+            # Past the last element the focus leaves the page, then starts again from its top.
+            continue
+        if focus["again"]:
+            break
+        if focus["same"]:
+            continue
+        reached.add(focus["element"])
+        if not focus["shown"]:
+            hidden_focus.append(focus["element"])
+    return hidden_focus, sorted(expected - reached)

@@ -1,7 +1,8 @@
 """What a person does with the site's forms, in Chromium: a citizen who uses only the keyboard contributes,
 confirms and sees the result; every field's help text and error is in its accessible description (what a screen
-reader reads with it); every form's error and success pages pass axe-core and the Nu validator and fit a 320 px
-phone; a signed-in agent is warned before the session ends and stays signed in from the keyboard.
+reader reads with it); every form's error and success pages pass axe-core and the Nu validator, fit a 320 px
+phone and a screen zoomed to 200 %, and the keyboard reaches all they hold with a visible focus (in forced colours
+too); a signed-in agent is warned before the session ends and stays signed in from the keyboard.
 
 Elements are found by their role and accessible name, as a screen reader user finds them (ids may change).
 """
@@ -19,7 +20,14 @@ from participation.models import Contribution, ContributionStatus, ProcessPage, 
 from participation.services.links import appeal_url
 from participation.services.moderation import approve
 from participation.services.personal_data import rights_url
-from tests.browser.conftest import accessibility_violations, html_errors_of, open_tab, path_of, widths
+from tests.browser.conftest import (
+    accessibility_violations,
+    html_errors_of,
+    keyboard_gaps,
+    open_tab,
+    path_of,
+    widths,
+)
 from tests.conftest import commune_group
 from tests.participation.conftest import link_in_last_email
 
@@ -47,7 +55,7 @@ QUESTIONS = [
     ("date", "Date de votre dernière visite", ""),
     ("datetime", "Créneau souhaité pour l'atelier", ""),
 ]
-GROUPS = {"checkboxes", "radio"}
+GROUPS = {"checkboxes", "multiselect", "radio"}
 
 
 def help_text(label):
@@ -340,6 +348,9 @@ def test_appeal_form_is_described_and_its_error_read(site, tab):
 
 # --- 3. Every form's pages after it is sent: errors, and what it did ---------------------------------------------
 
+# A 320 px phone, and a 1280 px screen zoomed to 200 % (its layout is 640 px wide).
+REFLOW_WINDOWS = {"phone": {"width": 320, "height": 640}, "zoomed": {"width": 640, "height": 400}}
+
 # name: (the HTTP status of the page, how the text that has the focus once it is loaded begins: what the form did
 # or why it did not; None for a page that asks a question, read from its top)
 FORM_STATES = {
@@ -352,7 +363,7 @@ FORM_STATES = {
     "registration-cancelled": (200, "Votre inscription à la rencontre « Réunion publique"),
     "questionnaire-errors": (400, "Vos réponses ne sont pas encore envoyées"),
     "questionnaire-sent": (200, "Merci, vos réponses sont enregistrées."),
-    "sign-in-errors": (200, "La connexion n'a pas abouti"),
+    "sign-in-errors": (400, "La connexion n'a pas abouti"),
     "appeal-errors": (400, "Votre contestation n'est pas encore envoyée"),
     "appeal-sent": (200, "Votre contestation est enregistrée."),
     "report-sent": (200, "Merci : votre signalement est enregistré"),
@@ -372,7 +383,7 @@ def answer_every_question(form):
             field.get_by_label(first, exact=True).check()
         elif kind == "checkbox":
             field.check()
-        elif kind in {"dropdown", "multiselect"}:
+        elif kind == "dropdown":
             field.select_option(first)
         else:
             typed = {
@@ -397,8 +408,13 @@ def form_states(live_site, tab, questionnaire_url, java, tmp_path_factory):
     def check(name, response):
         (folder / f"{name}.html").write_bytes(response.body())
         states[name] = {"status": response.status, "focus": focused(tab), "axe": accessibility_violations(tab)}
-        tab.set_viewport_size({"width": 320, "height": 640})
-        states[name]["width"] = widths(tab)
+        states[name]["keyboard"] = keyboard_gaps(tab)
+        tab.emulate_media(forced_colors="active")
+        states[name]["keyboard in forced colours"] = keyboard_gaps(tab)
+        tab.emulate_media(forced_colors="none")
+        for way, window in REFLOW_WINDOWS.items():
+            tab.set_viewport_size(window)
+            states[name][way] = widths(tab)
         tab.set_viewport_size({"width": 1280, "height": 800})
 
     tab.context.clear_cookies()
@@ -482,9 +498,18 @@ def test_form_state_has_no_html_error(state, form_states):
 
 
 @pytest.mark.parametrize("state", FORM_STATES)
-def test_form_state_has_no_horizontal_scroll_at_320_px(state, form_states):
-    found = form_states[state]["width"]
+@pytest.mark.parametrize("way", REFLOW_WINDOWS)
+def test_form_state_has_no_horizontal_scroll(state, way, form_states):
+    found = form_states[state][way]
     assert found["page"] <= found["window"], f"{state} is {found['page']} px wide in a {found['window']} px window"
+
+
+@pytest.mark.parametrize("state", FORM_STATES)
+@pytest.mark.parametrize("way", ["keyboard", "keyboard in forced colours"])
+def test_form_state_keyboard_reaches_everything_with_a_visible_focus(state, way, form_states):
+    hidden_focus, never_reached = form_states[state][way]
+    assert hidden_focus == [], f"{state}, {way}: no visible focus on {hidden_focus}"
+    assert never_reached == [], f"{state}, {way}: never reached by Tab: {never_reached}"
 
 
 # --- 4. A signed-in agent warned before the session ends --------------------------------------------------------

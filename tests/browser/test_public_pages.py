@@ -11,13 +11,24 @@ import urllib.error
 import urllib.request
 
 import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.test import Client
 
 from charter.models import LegalTextKind
-from communes.models import CommuneSpacePage
+from communes.models import CommuneRole, CommuneSpacePage
 from participation.models import Contribution, EventRegistration, ProcessPage, QuestionnairePage
 from participation.services.links import confirmation_url, registration_confirmation_url
 from participation.services.personal_data import rights_url
-from tests.browser.conftest import accessibility_violations, html_errors_of, open_tab, path_of, widths
+from tests.browser.conftest import (
+    accessibility_violations,
+    html_errors_of,
+    keyboard_gaps,
+    open_tab,
+    path_of,
+    widths,
+)
+from tests.conftest import commune_group
 
 # The database is set up for this module (its tests read the data the server serves).
 pytestmark = pytest.mark.django_db
@@ -28,6 +39,7 @@ LEGAL_TEXTS = [kind.value for kind in LegalTextKind]
 CATALOGUE = {
     "home": (lambda: "/", 200),
     "commune-space": (lambda: CommuneSpacePage.objects.get(commune__slug="essey-les-nancy").url, 200),
+    "commune-space-without-process": (lambda: CommuneSpacePage.objects.get(commune__slug="malzeville").url, 200),
     "process-open": (lambda: process_url("Imaginons ensemble nos cours d'école"), 200),
     "process-upcoming": (lambda: process_url("Budget participatif 2027"), 200),
     "process-closed": (lambda: process_url("Parc du Charmois : quels usages demain ?"), 200),
@@ -55,8 +67,6 @@ CATALOGUE = {
 
 # A (page, check) named here is left out of the catalogue while its fix is under way (never a skipped test); empty.
 FORM_FAILURES_LEFT_OUT = {}
-
-MAX_TABS = 250
 
 
 def a_registration():
@@ -199,93 +209,14 @@ def test_no_horizontal_scroll(name, way, urls, tabs):
     assert found["page"] <= found["window"], f"{name} is {found['page']} px wide in a {found['window']} px window"
 
 
-# Whether the element holding the focus shows it: an outline or a ring (box-shadow), on itself or on the card
-# around it, whose colour stands out from the background behind it (3:1, WCAG 1.4.11: a transparent or white-on-white
-# outline is no focus a person sees), inside the window; and whether the focus came back to an element already seen.
-FOCUS_SHOWN = """() => {
-    DESCRIBE
-    const element = document.activeElement;
-    if (!element || element === document.body) return null;
-    window.focusSeen = window.focusSeen || new Set();
-    const again = window.focusSeen.has(element);
-    window.focusSeen.add(element);
-    const colours = (text) => (text.match(/rgba?\\([^)]*\\)/g) || []).map((c) => c.match(/[\\d.]+/g).map(Number));
-    const luminance = (rgb) => {
-        const [r, g, b] = rgb.slice(0, 3).map((v) => {
-            v /= 255;
-            return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
-        });
-        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
-    };
-    const contrast = (one, two) => {
-        const [light, dark] = [luminance(one), luminance(two)].sort((a, b) => b - a);
-        return (light + 0.05) / (dark + 0.05);
-    };
-    const behind = (node) => {
-        for (let n = node; n; n = n.parentElement) {
-            const colour = colours(getComputedStyle(n).backgroundColor)[0];
-            if (colour && (colour.length < 4 || colour[3] > 0)) return colour;
-        }
-        return [255, 255, 255];
-    };
-    const shows = (node) => {
-        const style = getComputedStyle(node);
-        const marks = [];
-        if (style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 1) {
-            marks.push(...colours(style.outlineColor));
-        }
-        if (style.boxShadow !== "none") marks.push(...colours(style.boxShadow));
-        const background = behind(node.parentElement || node);
-        return marks.some((mark) => (mark.length < 4 || mark[3] >= 0.5) && contrast(mark, background) >= 3);
-    };
-    const box = element.getBoundingClientRect();
-    const inside = box.width > 0 && box.height > 0 && box.bottom > 0 && box.right > 0
-        && box.top < window.innerHeight && box.left < window.innerWidth;
-    const card = element.closest(".card");
-    return {
-        element: describe(element),
-        again: again,
-        shown: (shows(element) || (card !== null && shows(card))) && inside,
-    };
-}"""
-
-# Every element the keyboard should reach: links, fields and buttons that are shown (not in a closed <details>);
-# the radio buttons of a group are one stop (the arrow keys move inside it).
-REACHABLE = """() => {
-    DESCRIBE
-    const nodes = document.querySelectorAll(
-        'a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]'
-    );
-    return Array.from(nodes).filter((node) => !node.disabled && node.tabIndex >= 0
-        && node.checkVisibility({visibilityProperty: true})).map(describe);
-}"""
-
-DESCRIBE = """const describe = (node) => node.type === "radio"
-        ? `radio group ${node.name}` : node.outerHTML.slice(0, 120);"""
-FOCUS_SHOWN = FOCUS_SHOWN.replace("DESCRIBE", DESCRIBE)
-REACHABLE = REACHABLE.replace("DESCRIBE", DESCRIBE)
-
-
 @pytest.mark.parametrize("name", cases("keyboard"))
 @pytest.mark.parametrize("way", ["desktop", "forced-colours"])
 def test_keyboard_reaches_everything_with_a_visible_focus(name, way, urls, tabs):
     tab = tabs[way]
     visit(tab, urls[name])
-    expected = set(tab.evaluate(REACHABLE))
-    reached, hidden_focus = set(), []
-    for _press in range(MAX_TABS):
-        tab.keyboard.press("Tab")
-        focus = tab.evaluate(FOCUS_SHOWN)
-        if focus is None:
-            # Past the last element the focus leaves the page, then starts again from its top.
-            continue
-        if focus["again"]:
-            break
-        reached.add(focus["element"])
-        if not focus["shown"]:
-            hidden_focus.append(focus["element"])
+    hidden_focus, never_reached = keyboard_gaps(tab)
     assert hidden_focus == [], f"{name}: no visible focus on {hidden_focus}"
-    assert expected - reached == set(), f"{name}: never reached by Tab: {sorted(expected - reached)}"
+    assert never_reached == [], f"{name}: never reached by Tab: {never_reached}"
 
 
 # --- The error pages Django renders without a URL of their own (no database: the 503 shows while it is down) -------
@@ -324,3 +255,65 @@ def test_error_pages_pass_axe_and_fit_a_phone(name, error_pages, urls, tabs):
         found = widths(tab)
         assert found["page"] <= found["window"], f"{name} is {found['page']} px wide on {way}"
     assert accessibility_violations(tabs["desktop"]) == ""
+
+
+# --- The public pages as a signed-in agent of the commune and its editor see them ---------------------------------
+# A signed-in person gets the session warning; the agent the commune's internal process; the editor Wagtail's
+# user bar. Their pages are checked as the citizens' are.
+
+INTERNAL = "process-internal"  # only the commune's agents see it
+SIGNED_IN = {"agent": CommuneRole.AGENTS, "editor": CommuneRole.EDITORS}
+SIGNED_IN_PAGES = {
+    "home": lambda: "/",
+    "commune-space": lambda: CommuneSpacePage.objects.get(commune__slug="essey-les-nancy").url,
+    "process-open": lambda: process_url("Imaginons ensemble nos cours d'école"),
+    INTERNAL: lambda: process_url("Consultation interne : organisation du télétravail"),
+    "questionnaire": lambda: QuestionnairePage.objects.get(title__contains="centre-ville").url,
+    "search-results": lambda: "/recherche/?q=ecole",
+    "site-map": lambda: "/plan-du-site/",
+}
+
+
+@pytest.fixture(scope="module")
+def signed_in_pages(urls, chromium, java, tmp_path_factory):
+    """Each page fetched by each signed-in person: {(who, page): {"axe", "keyboard", "phone", "html"}}."""
+    folder = tmp_path_factory.mktemp("signed-in-html")
+    space = CommuneSpacePage.objects.get(commune__slug="essey-les-nancy")
+    base = urls["home"].rstrip("/")
+    found = {}
+    for who, role in SIGNED_IN.items():
+        user = get_user_model().objects.create_user(f"{who}-essey", f"{who}@example.org", "a-long-test-password")
+        user.groups.add(commune_group(space, role))
+        client = Client()
+        client.force_login(user)
+        session = client.cookies[settings.SESSION_COOKIE_NAME].value
+        tab = open_tab(chromium, viewport={"width": 1280, "height": 800})
+        tab.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": base}])
+        for page, path_in_demo in SIGNED_IN_PAGES.items():
+            if page == INTERNAL and who != "agent":
+                continue
+            response = visit(tab, base + path_in_demo())
+            assert response.status == 200, f"{who}: {page} answered {response.status}"
+            assert tab.locator("script[data-status-url]").count() == 1, "signed in: the session warning is there"
+            (folder / f"{who}--{page}.html").write_bytes(response.body())
+            checked = {"axe": accessibility_violations(tab), "keyboard": keyboard_gaps(tab)}
+            tab.set_viewport_size({"width": 320, "height": 640})
+            checked["phone"] = widths(tab)
+            tab.set_viewport_size({"width": 1280, "height": 800})
+            found[who, page] = checked
+        tab.context.close()
+    for name, errors in html_errors_of(folder, java).items():
+        found[tuple(name.split("--"))]["html"] = errors
+    return found
+
+
+SIGNED_IN_CASES = [(who, page) for who in SIGNED_IN for page in SIGNED_IN_PAGES if who == "agent" or page != INTERNAL]
+
+
+@pytest.mark.parametrize(("who", "page"), SIGNED_IN_CASES)
+def test_signed_in_pages_pass_axe_the_validator_a_phone_and_the_keyboard(who, page, signed_in_pages):
+    checked = signed_in_pages[who, page]
+    assert checked["axe"] == ""
+    assert checked["html"] == []
+    assert checked["phone"]["page"] <= checked["phone"]["window"], f"{checked['phone']['page']} px wide at 320 px"
+    assert checked["keyboard"] == ([], [])

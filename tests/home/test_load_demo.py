@@ -59,7 +59,7 @@ def test_load_demo_creates_the_portal_and_the_twenty_communes(demo):
     assert Commune.objects.count() == 20
     assert CommuneSpacePage.objects.child_of(portal).count() == 20
     live_spaces = CommuneSpacePage.objects.live().child_of(portal).values_list("slug", flat=True)
-    assert sorted(live_spaces) == ["essey-les-nancy", "laxou", "nancy", "vandoeuvre-les-nancy"]
+    assert sorted(live_spaces) == ["essey-les-nancy", "laxou", "malzeville", "nancy", "vandoeuvre-les-nancy"]
     assert MetropoleSettings.for_site(portal.get_site()).name == "Métropole du Grand Nancy"
     assert not Page.objects.filter(slug="home", depth=2).exists(), "Wagtail's welcome page is replaced"
     nancy = Commune.objects.get(insee_code="54395")
@@ -85,6 +85,8 @@ def test_load_demo_tells_each_commune_story(client, demo):
     for insee_code in ("54184", "54395", "54547", "54304"):
         assert stage(insee_code) == PipelineStage.ACTIVE
         assert ProcessPage.objects.live().descendant_of(Commune.objects.get(insee_code=insee_code).space).exists()
+    assert stage("54339") == PipelineStage.ACTIVE  # Malzéville, just joined: its space is online, empty
+    assert not ProcessPage.objects.descendant_of(Commune.objects.get(insee_code="54339").space).exists()
     assert stage("54357") == PipelineStage.ENDED  # Maxéville, terminated
     assert stage("54526") == PipelineStage.ENDED  # Tomblaine, revoked
     assert "fictif" in Convention.objects.get(commune__insee_code="54526").revocation_reason

@@ -114,8 +114,11 @@ def test_the_agents_sign_in_and_the_appeal_say_error_in_their_title(client, proc
     from participation.services.links import appeal_url
 
     rejected = add_contribution(process, "Un texte refusé.", status=ContributionStatus.REJECTED)
-    sign_in = soup(client.post(reverse("connexion"), {"username": "personne", "password": "faux"}))
+    refused = client.post(reverse("connexion"), {"username": "personne", "password": "faux"})
+    sign_in = soup(refused)
     appeal = soup(client.post(path_of(appeal_url(rejected)), {"explanation": "Non"}))
+
+    assert refused.status_code == 400  # as every public form sent back with its errors
 
     for page in (sign_in, appeal):
         assert page.title.get_text().startswith("Erreur : ")
@@ -142,6 +145,7 @@ def questionnaire_url(process):
                     "choices": "À pied\nÀ vélo\nEn voiture",
                 },
                 {"label": "Vos moments", "field_type": "checkboxes", "required": True, "choices": "Matin\nMidi\nSoir"},
+                {"label": "Vos jours", "field_type": "multiselect", "required": False, "choices": "Lundi\nMardi"},
             ],
         },
     )
@@ -167,6 +171,19 @@ def test_radio_buttons_and_checkboxes_are_grouped_under_a_legend(client, questio
     assert not any(box.has_attr("required") for box in checkboxes), "required as a group, not each box"
 
 
+def test_a_multiple_choice_list_is_a_group_of_checkboxes_not_a_list_box(client, questionnaire_url):
+    """Before: a <select multiple>, where choosing two days needs Ctrl held down, said nowhere on the page."""
+    page = soup(client.get(questionnaire_url))
+
+    boxes = fieldset_of(page, "Vos jours").find_all("input")
+
+    assert page.find("select", multiple=True) is None
+    assert [(box["type"], box.find_parent("label").get_text(strip=True)) for box in boxes] == [
+        ("checkbox", "Lundi"),
+        ("checkbox", "Mardi"),
+    ]
+
+
 def test_a_questionnaire_sent_back_reads_each_groups_error(client, questionnaire_url):
     response = client.post(questionnaire_url, {})
     page = soup(response)
@@ -186,10 +203,16 @@ def test_several_boxes_ticked_are_one_answer(client, questionnaire_url):
     radio = fieldset_of(page, "Comment venez-vous ?").find("input")
     boxes = fieldset_of(page, "Vos moments").find_all("input")
 
-    response = client.post(questionnaire_url, {radio["name"]: radio["value"], boxes[0]["name"]: ["Matin", "Soir"]})
+    days = fieldset_of(page, "Vos jours").find_all("input")
+
+    response = client.post(
+        questionnaire_url,
+        {radio["name"]: radio["value"], boxes[0]["name"]: ["Matin", "Soir"], days[0]["name"]: ["Lundi", "Mardi"]},
+    )
 
     assert response.status_code == 303
-    assert FormSubmission.objects.get().get_data()[boxes[0]["name"]] == ["Matin", "Soir"]
+    answers = FormSubmission.objects.get().get_data()
+    assert (answers[boxes[0]["name"]], answers[days[0]["name"]]) == (["Matin", "Soir"], ["Lundi", "Mardi"])
 
 
 def test_a_required_drop_down_left_alone_is_not_an_answer(client, process):
@@ -283,6 +306,8 @@ def test_names_and_addresses_say_what_to_autocomplete(client, commune_space, leg
     assert register.find("input", {"name": "email"})["autocomplete"] == "email"
     assert sign_in.find("input", {"name": "username"})["autocomplete"] == "username"
     assert sign_in.find("input", {"name": "password"})["autocomplete"] == "current-password"
+    # The page starts at its top: the focus is not put on the username, past the text that says who signs in here.
+    assert not sign_in.find(attrs={"autofocus": True})
 
 
 # --- Post/Redirect/Get -----------------------------------------------------------------------------------------
