@@ -526,6 +526,10 @@ CONTRIBUTIONS_PER_PAGE = 10
 PERSONAL_DATA_RETENTION_DAYS = env_int("PERSONAL_DATA_RETENTION_DAYS", 365)
 # The personal link in each email (see, withdraw, erase, download one's data) stays valid this long.
 DATA_RIGHTS_LINK_DAYS = env_int("DATA_RIGHTS_LINK_DAYS", 365)
+# The participant pass a browser keeps once its owner confirmed an email (support, comment, follow without
+# confirming each time); it names a keyed hash of the email, never the address.
+PARTICIPANT_PASS_DAYS = env_int("PARTICIPANT_PASS_DAYS", 180)
+PARTICIPANT_PASS_COOKIE = "participation_pass"
 # How many reverse proxies (load balancer, TLS terminator) stand before the app servers: the client's
 # address for rate limits is then read from X-Forwarded-For. 0: use the connection's address.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)

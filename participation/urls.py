@@ -5,6 +5,7 @@ from . import views
 app_name = "participation"
 urlpatterns = [
     path("confirmer/<str:token>/", views.confirm, name="confirm"),
+    path("confirmer-action/<str:token>/", views.confirm_action, name="confirm_action"),
     path("contester/<str:token>/", views.appeal, name="appeal"),
     path("inscription/confirmer/<str:token>/", views.confirm_registration_link, name="confirm_registration"),
     path("inscription/annuler/<str:token>/", views.cancel_registration_link, name="cancel_registration"),

@@ -39,6 +39,13 @@ from .services.links import (
     registration_from_token,
 )
 from .services.moderation import file_appeal, report_contribution
+from .services.participants import (
+    confirm_participant,
+    participant_from_pass,
+    pass_token,
+    pending_action,
+    perform_action,
+)
 from .services.personal_data import (
     contributions_of,
     erase_personal_data,
@@ -118,6 +125,50 @@ def throttled(action, by=None):
 
 def password_reset_account(request):
     return account_fingerprint(request.POST.get("email", ""))
+
+
+# --- The participant pass (services.participants): kept by the browser as a signed cookie -----------------------
+
+
+def participant_of(request):
+    """The participant whose pass this browser holds, or None (no pass, expired, forged, or erased since)."""
+    if not hasattr(request, "_participant"):
+        request._participant = participant_from_pass(request.COOKIES.get(settings.PARTICIPANT_PASS_COOKIE))
+    return request._participant
+
+
+def give_pass(response, participant):
+    """Let the browser keep the participant's pass: never readable by scripts, sent only to this site."""
+    response.set_cookie(
+        settings.PARTICIPANT_PASS_COOKIE,
+        pass_token(participant),
+        max_age=settings.PARTICIPANT_PASS_DAYS * 86400,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
+@never_cache
+def confirm_action(request, token):
+    """An action asked by email (support, comment, follow…): the page asks for a click (mail scanners open links),
+    the click does it, gives the browser its pass and goes back to where the action was asked."""
+    try:
+        pending = pending_action(token)
+    except Refused as refusal:
+        return invalid_link(request, refusal)
+    if request.method != "POST":
+        context = {"token": token, "description": pending.description}
+        return TemplateResponse(request, "participation/confirm_action.html", context)
+    try:
+        participant, destination = perform_action(token)
+    except Refused as refusal:
+        return invalid_link(request, refusal)
+    response = redirect_with_notice(
+        request, destination, "action", _("C'est confirmé : %(what)s.") % {"what": pending.description}
+    )
+    return give_pass(response, participant)
 
 
 def invalid_link(request, refusal):
@@ -371,12 +422,15 @@ def confirm(request, token):
         # Mail scanners open links: confirming takes a click on the page, not the visit.
         return TemplateResponse(request, "participation/confirm.html", {"token": token})
     try:
-        confirm_contribution(token)
+        contribution = confirm_contribution(token)
     except Refused as refusal:
         return invalid_link(request, refusal)
-    return redirect_with_notice(
+    response = redirect_with_notice(
         request, reverse("participation:confirm", args=[token]), "confirmed", _("Contribution confirmée")
     )
+    if contribution.email:  # its author read the email: their browser gets a pass, to support and comment
+        give_pass(response, confirm_participant(contribution.email))
+    return response
 
 
 REGISTRATION_LINKS = {

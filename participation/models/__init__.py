@@ -6,6 +6,8 @@ from .contributions import (
     CONTRIBUTION_MIN_LENGTH,
     PSEUDONYM_MAX_LENGTH,
     PUBLIC_STATUSES,
+    RETAINED_ANSWERS,
+    AnswerStatus,
     Appeal,
     AppealOutcome,
     Contribution,
@@ -16,6 +18,7 @@ from .contributions import (
     Report,
     contributor_key,
 )
+from .engagement import COMMENT_MAX_LENGTH, COMMENT_MIN_LENGTH, Comment, Participant, ProcessFollow, Support
 from .events import EventRegistration
 from .processes import (
     Audience,
@@ -30,13 +33,18 @@ from .processes import (
 from .questionnaires import QuestionnaireField, QuestionnairePage
 
 __all__ = [
+    "COMMENT_MAX_LENGTH",
+    "COMMENT_MIN_LENGTH",
     "CONTRIBUTION_MAX_LENGTH",
     "CONTRIBUTION_MIN_LENGTH",
     "PSEUDONYM_MAX_LENGTH",
     "PUBLIC_STATUSES",
+    "RETAINED_ANSWERS",
+    "AnswerStatus",
     "Appeal",
     "AppealOutcome",
     "Audience",
+    "Comment",
     "Contribution",
     "ContributionLogEntry",
     "ContributionQuerySet",
@@ -44,7 +52,9 @@ __all__ = [
     "EventRegistration",
     "KeyedByEmailMixin",
     "ModerationMode",
+    "Participant",
     "ProcessPage",
+    "ProcessFollow",
     "ProcessPageQuerySet",
     "ProcessPhase",
     "ProcessState",
@@ -52,6 +62,7 @@ __all__ = [
     "QuestionnairePage",
     "RateLimitCounter",
     "Report",
+    "Support",
     "Theme",
     "contributor_key",
     "open_first",

@@ -56,6 +56,19 @@ class ContributionStatus(models.TextChoices):
 PUBLIC_STATUSES = [ContributionStatus.PUBLISHED]
 
 
+class AnswerStatus(models.TextChoices):
+    """The commune's official answer to a contribution: the one list, used by the admin, the filters, the API."""
+
+    UNDER_STUDY = "under_study", _("À l'étude")
+    RETAINED = "retained", _("Retenue")
+    DONE = "done", _("Réalisée")
+    NOT_RETAINED = "not_retained", _("Non retenue")
+
+
+# The answers that count as "what we did with your contributions" in a process's results.
+RETAINED_ANSWERS = [AnswerStatus.RETAINED, AnswerStatus.DONE]
+
+
 class ContributionQuerySet(SearchableQuerySetMixin, models.QuerySet):
     def published(self):
         return self.filter(status=ContributionStatus.PUBLISHED)
@@ -105,6 +118,25 @@ class Contribution(KeyedByEmailMixin, index.Indexed, models.Model):
     rule_title = models.CharField(_("intitulé de la règle"), max_length=120, blank=True)
     decision_reason = models.TextField(_("explication donnée à l'auteur"), blank=True)
     anonymised_at = models.DateTimeField(_("données personnelles effacées le"), null=True, blank=True)
+    # The commune's official answer (a status from AnswerStatus and a public text), emailed to the author and to the
+    # process's followers.
+    answer_status = models.CharField(
+        _("réponse de la commune"), max_length=12, choices=AnswerStatus.choices, blank=True, db_index=True
+    )
+    answer_text = models.TextField(_("texte de la réponse"), blank=True)
+    answered_at = models.DateTimeField(_("répondu le"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("réponse de"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Counted as supports and published comments change (participation.services), so that a page of contributions
+    # can be sorted and shown without counting rows: the database keeps them exact (a row's lock, F() updates).
+    support_count = models.PositiveIntegerField(_("soutiens"), default=0)
+    comment_count = models.PositiveIntegerField(_("commentaires publiés"), default=0)
 
     objects = ContributionQuerySet.as_manager()
 
@@ -119,7 +151,12 @@ class Contribution(KeyedByEmailMixin, index.Indexed, models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["process", "status", "-published_at"])]
+        # The orders of a process's list of contributions, each read by a keyset from its index (no OFFSET).
+        indexes = [
+            models.Index(fields=["process", "status", "-published_at", "-id"], name="contribution_recent"),
+            models.Index(fields=["process", "status", "-support_count", "-id"], name="contribution_supported"),
+            models.Index(fields=["process", "status", "id"], name="contribution_by_id"),
+        ]
         permissions = [
             ("moderate_contribution", "Peut modérer les contributions de ses communes"),
             ("export_personal_data", "Peut exporter les contributions avec les données personnelles"),

@@ -15,7 +15,7 @@ from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.api import APIField
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
-from wagtail.fields import StreamField
+from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page, PageManager, PageQuerySet
 from wagtail.search import index
 
@@ -148,6 +148,29 @@ class ProcessPage(CommunePageMixin, RoutablePageMixin, Page):
     event_capacity = models.PositiveIntegerField(
         _("nombre de places"), null=True, blank=True, help_text=_("Vide : sans inscription.")
     )
+    # Supports and comments on published contributions (the phases say when supports are open).
+    supports_per_person = models.PositiveSmallIntegerField(
+        _("soutiens par personne"),
+        null=True,
+        blank=True,
+        help_text=_("Vide : sans limite. Sinon, le nombre de contributions qu'une même personne peut soutenir."),
+    )
+    accepts_comments = models.BooleanField(
+        _("commentaires sur les contributions"),
+        default=True,
+        help_text=_("Les commentaires sont modérés comme les contributions, tant que la démarche est ouverte."),
+    )
+    # "Ce que nous avons fait de vos contributions": the decisions, published with the retained contributions.
+    results = RichTextField(
+        _("ce que nous avons fait de vos contributions"),
+        blank=True,
+        features=["h2", "h3", "bold", "italic", "link", "ol", "ul"],
+        help_text=_(
+            "Les décisions prises à l'issue de la démarche. Les contributions retenues ou réalisées sont listées "
+            "dessous, avec la réponse de la commune."
+        ),
+    )
+    results_published_on = models.DateField(_("résultats publiés le"), null=True, blank=True)
 
     content_panels = [
         *Page.content_panels,
@@ -160,7 +183,13 @@ class ProcessPage(CommunePageMixin, RoutablePageMixin, Page):
         ),
         InlinePanel("phases", heading=_("Calendrier"), label=_("étape"), min_num=1),
         MultiFieldPanel(
-            [FieldPanel("accepts_contributions"), FieldPanel("contribution_prompt"), FieldPanel("moderation_mode")],
+            [
+                FieldPanel("accepts_contributions"),
+                FieldPanel("contribution_prompt"),
+                FieldPanel("moderation_mode"),
+                FieldPanel("accepts_comments"),
+                FieldPanel("supports_per_person"),
+            ],
             heading=_("Contributions en ligne"),
         ),
         MultiFieldPanel(
@@ -170,6 +199,10 @@ class ProcessPage(CommunePageMixin, RoutablePageMixin, Page):
                 FieldPanel("event_accessibility"),
             ],
             heading=_("Réunion publique ou atelier"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("results"), FieldPanel("results_published_on")],
+            heading=_("Résultats de la démarche"),
         ),
     ]
     search_fields = [
@@ -300,11 +333,17 @@ class ProcessPhase(Orderable):
     starts_on = models.DateField(_("du"))
     ends_on = models.DateField(_("au"))
     description = models.CharField(_("description"), max_length=255, blank=True)
+    accepts_supports = models.BooleanField(
+        _("soutiens ouverts pendant cette étape"),
+        default=True,
+        help_text=_("Les habitants peuvent soutenir les contributions publiées, une fois par personne."),
+    )
 
     panels = [
         FieldPanel("title"),
         FieldRowPanel([FieldPanel("starts_on"), FieldPanel("ends_on")]),
         FieldPanel("description"),
+        FieldPanel("accepts_supports"),
     ]
 
     class Meta(Orderable.Meta):

@@ -21,6 +21,7 @@ from participation.services.links import (
     registration_cancellation_url,
     registration_confirmation_url,
 )
+from participation.services.participants import ACTIONS, Action, action_url
 from participation.services.personal_data import rights_url
 from tests.conftest import commune_group
 from tests.participation.conftest import add_contribution, make_process
@@ -48,7 +49,7 @@ def signed_link_patterns():
     return [pattern for pattern in resolver.url_patterns if pattern.name]
 
 
-def test_every_page_of_a_signed_link_is_never_stored(client, rejected):
+def test_every_page_of_a_signed_link_is_never_stored(client, rejected, monkeypatch):
     meeting = make_process(
         rejected.process.get_parent().specific,
         "Réunion publique",
@@ -56,8 +57,10 @@ def test_every_page_of_a_signed_link_is_never_stored(client, rejected):
         event_capacity=5,
     )
     registration = EventRegistration.objects.create(process=meeting, name="Alex", email="alex@example.org")
+    monkeypatch.setitem(ACTIONS, "look", Action(perform=lambda participant: "/", describe=lambda: "regarder"))
     tokens = {
         "confirmation": token_of(confirmation_url(rejected)),
+        "participant action": token_of(action_url("alex@example.org", "look")),
         "appeal": token_of(appeal_url(rejected)),
         "data rights": token_of(rights_url(rejected.email)),
         "registration confirmation": token_of(registration_confirmation_url(registration)),

@@ -1,0 +1,144 @@
+"""The participant pass: a citizen confirms an email once, and their browser keeps a signed pass instead of an
+account.
+
+The pass names the keyed hash of the email (`contributor_key`), never the address, and expires after
+PARTICIPANT_PASS_DAYS. With it, a citizen supports, comments and follows without confirming each time; without it,
+the first such action asks for an email and is done only once the link sent there is opened (`action_url`): the
+link carries the action and the address, signed, so that nothing is stored for an action never confirmed.
+
+Each kind of action registers what it does once confirmed (`register_action`), in the service module that owns it.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.emails import queue_email
+
+from ..models import Participant, contributor_key
+from . import Refused
+
+PASS_SALT = "participation.participant.pass"
+ACTION_SALT = "participation.participant.action"
+
+
+# --- The pass ------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def confirm_participant(email):
+    """The participant an email stands for, once its owner proved they read it (created on the first time)."""
+    key = contributor_key(email)
+    participant = Participant.objects.select_for_update().filter(contributor_key=key).first()
+    now = timezone.now()
+    if participant is None:
+        participant = Participant(email=email.strip(), confirmed_at=now, last_seen_at=now)
+    else:
+        participant.email, participant.last_seen_at = email.strip(), now
+    participant.save()
+    return participant
+
+
+def pass_token(participant):
+    """What the browser keeps: the participant's key, signed, dated by the signature."""
+    return signing.dumps(participant.contributor_key, salt=PASS_SALT, compress=True)
+
+
+def participant_from_pass(token):
+    """The participant a pass names, or None: forged, expired, or its owner erased their data since."""
+    if not token:
+        return None
+    try:
+        key = signing.loads(token, salt=PASS_SALT, max_age=settings.PARTICIPANT_PASS_DAYS * 86400)
+    except signing.BadSignature:
+        return None
+    if not isinstance(key, str) or not key:
+        return None
+    return Participant.objects.filter(contributor_key=key).first()
+
+
+# --- Actions confirmed by email -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Action:
+    """A kind of action a citizen may confirm by email: `perform(participant, **params)` does it (raising
+    Refused when it no longer can) and returns the URL to go back to; `describe(**params)` says what it is on the
+    page that asks for the click."""
+
+    perform: object
+    describe: object
+
+
+ACTIONS = {}
+
+
+def register_action(name, *, perform, describe):
+    ACTIONS[name] = Action(perform=perform, describe=describe)
+
+
+def action_url(email, name, **params):
+    """The signed link that does `name` with `params` for the owner of `email` once they open it and confirm."""
+    if name not in ACTIONS:
+        raise ValueError(f"Unknown participant action {name!r}")
+    token = signing.dumps({"email": email.strip(), "action": name, "params": params}, salt=ACTION_SALT, compress=True)
+    return settings.PUBLIC_BASE_URL + reverse("participation:confirm_action", args=[token])
+
+
+def send_action_link(email, name, *, subject, paragraphs, **params):
+    """Email the link that confirms an action (and gives a pass): nothing is done before it is opened."""
+    body = "\n\n".join(
+        [
+            _("Bonjour,"),
+            *paragraphs,
+            _("Pour confirmer, ouvrez ce lien dans les %(hours)s heures :")
+            % {"hours": settings.CONTRIBUTION_CONFIRMATION_HOURS},
+            action_url(email, name, **params),
+            _(
+                "Ce lien vous donne aussi un passe de participation, gardé par votre navigateur pendant %(days)s "
+                "jours : vous pourrez soutenir, commenter et suivre des démarches sans confirmer à chaque fois."
+            )
+            % {"days": settings.PARTICIPANT_PASS_DAYS},
+            _("Si vous n'êtes pas à l'origine de ce message, ignorez-le : rien ne sera fait."),
+        ]
+    )
+    return queue_email(subject, body, [email])
+
+
+@dataclass(frozen=True)
+class PendingAction:
+    email: str
+    name: str
+    params: dict
+
+    @property
+    def description(self):
+        return ACTIONS[self.name].describe(**self.params)
+
+
+def pending_action(token):
+    """The action a link names, not yet done; a forged or expired link is refused in French."""
+    try:
+        found = signing.loads(token, salt=ACTION_SALT, max_age=settings.CONTRIBUTION_CONFIRMATION_HOURS * 3600)
+    except signing.SignatureExpired:
+        raise Refused(_("Ce lien a expiré. Vous pouvez recommencer depuis la page de la démarche.")) from None
+    except signing.BadSignature:
+        raise Refused(_("Ce lien n'est pas valide. Vérifiez qu'il a été copié en entier.")) from None
+    if not isinstance(found, dict) or found.get("action") not in ACTIONS:
+        raise Refused(_("Ce lien n'est pas valide. Vérifiez qu'il a été copié en entier."))
+    return PendingAction(email=found["email"], name=found["action"], params=found.get("params") or {})
+
+
+@transaction.atomic
+def perform_action(token):
+    """Confirm the email, then do the action: (participant, the URL to go back to). Opening the link twice does
+    the action once (each action is idempotent for one participant)."""
+    pending = pending_action(token)
+    participant = confirm_participant(pending.email)
+    destination = ACTIONS[pending.name].perform(participant, **pending.params)
+    return participant, destination
