@@ -24,13 +24,13 @@ from communes.visibility import visible_pages
 from core.exports import csv_response, json_response, rows_as_records
 from core.input import whole_number
 
-from .forms import AppealForm, ContributionForm, RegistrationForm, ReportForm
-from .models import Contribution, QuestionnairePage
-from .services import Refused
-from .services.abuse import account_fingerprint, check_rate_limit, client_fingerprint, client_network
-from .services.contributions import confirm_contribution, refuse_unless_open, submit_contribution
-from .services.events import cancel_registration, confirm_registration, register_for_event, seats_left
-from .services.links import (
+from ..forms import AppealForm, ContributionForm, RegistrationForm, ReportForm
+from ..models import Contribution, QuestionnairePage
+from ..services import Refused
+from ..services.abuse import account_fingerprint, check_rate_limit, client_fingerprint, client_network
+from ..services.contributions import confirm_contribution, refuse_unless_open, submit_contribution
+from ..services.events import cancel_registration, confirm_registration, register_for_event, seats_left
+from ..services.links import (
     CONFIRM_SALT,
     REGISTRATION_CANCEL_SALT,
     REGISTRATION_CONFIRM_SALT,
@@ -38,15 +38,15 @@ from .services.links import (
     contribution_from_token,
     registration_from_token,
 )
-from .services.moderation import file_appeal, report_contribution
-from .services.participants import (
+from ..services.moderation import file_appeal, report_contribution
+from ..services.participants import (
     confirm_participant,
     participant_from_pass,
     pass_token,
     pending_action,
     perform_action,
 )
-from .services.personal_data import (
+from ..services.personal_data import (
     contributions_of,
     erase_personal_data,
     has_personal_data,
