@@ -6,11 +6,22 @@ from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from charter.services import current_acceptance_terms, current_charter_rules
 from communes.models import CommuneSpacePage
 
-from .models import Contribution, ContributionStatus, ProcessPhase, QuestionnaireField, QuestionnairePage, Report, Theme
+from .models import (
+    Comment,
+    Contribution,
+    ContributionStatus,
+    ProcessPhase,
+    QuestionnaireField,
+    QuestionnairePage,
+    Report,
+    Support,
+    Theme,
+)
 from .services.processes import ensure_process
 
 DEMO_PROCESSES_JSON = Path(__file__).parent / "fixtures" / "demo-processes.json"
@@ -49,10 +60,18 @@ def process_fields(story, today):
         "moderation_mode": story.get("moderation_mode", "before"),
         "contribution_prompt": story.get("prompt", ""),
         "phases": [
-            ProcessPhase(title=phase["title"], starts_on=offset(phase["starts"]), ends_on=offset(phase["ends"]))
+            ProcessPhase(
+                title=phase["title"],
+                starts_on=offset(phase["starts"]),
+                ends_on=offset(phase["ends"]),
+                accepts_supports=phase.get("supports", True),
+            )
             for phase in story["phases"]
         ],
+        "supports_per_person": story.get("supports_per_person"),
     }
+    if results := story.get("results"):
+        fields.update(results=results["text"], results_published_on=offset(-results["days_ago"]))
     if event := story.get("event"):
         starts_at = datetime.datetime.combine(offset(event["in_days"]), datetime.time(event["hour"]))
         fields.update(
@@ -90,10 +109,52 @@ def add_demo_contribution(process, commune_id, number, entry):
         rule_title=rules.get(entry.get("rule", ""), ""),
         decision_reason=entry.get("reason", ""),
     )
+    add_demo_engagement(contribution, entry, now)
     for reporter in range(entry.get("reports", 0)):
         Report.objects.create(
             contribution=contribution, rule_key=entry["report_rule"], reporter_hash=f"demo-{contribution.pk}-{reporter}"
         )
+
+
+def add_demo_engagement(contribution, entry, now):
+    """Supports, comments (with their replies) and the commune's answer that a demo contribution has received."""
+    Support.objects.bulk_create(
+        Support(contribution=contribution, participant_key=f"demo-{contribution.pk}-{number}")
+        for number in range(entry.get("supports", 0))
+    )
+    if answer := entry.get("answer"):
+        contribution.answer_status, contribution.answer_text = answer["status"], answer["text"]
+        contribution.answered_at = now - datetime.timedelta(days=2)
+    terms = current_acceptance_terms()
+    for number, comment in enumerate(entry.get("comments", [])):
+        parent = add_demo_comment(contribution, comment, terms, now - datetime.timedelta(days=5, hours=-number))
+        for reply_number, reply in enumerate(comment.get("replies", [])):
+            when = now - datetime.timedelta(days=4, hours=-reply_number)
+            add_demo_comment(contribution, reply, terms, when, parent=parent)
+    contribution.support_count = contribution.supports.count()
+    contribution.comment_count = contribution.comments.filter(status=ContributionStatus.PUBLISHED).count()
+    contribution.save()
+
+
+def add_demo_comment(contribution, comment, terms, when, parent=None):
+    status = comment.get("status", ContributionStatus.PUBLISHED)
+    published = status == ContributionStatus.PUBLISHED
+    return Comment.objects.create(
+        contribution=contribution,
+        parent=parent,
+        commune_id=contribution.commune_id,
+        pseudonym=comment["pseudonym"],
+        # Demo addresses on a reserved domain: nobody receives anything.
+        email=f"commentaire{contribution.pk}-{slugify(comment['pseudonym'])}@example.org",
+        text=comment["text"],
+        charter_version=terms.charter,
+        terms_version=terms.terms,
+        status=status,
+        created_at=when,
+        confirmed_at=when,
+        published_at=when if published else None,
+        decided_at=when if published else None,
+    )
 
 
 def add_questionnaire(process, questionnaire):

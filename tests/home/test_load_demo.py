@@ -26,7 +26,14 @@ from communes.models import (
 )
 from communes.roles import STAFF_GROUP_NAME
 from home.models import HomePage, MetropoleSettings
-from participation.models import ProcessPage
+from participation.models import (
+    AnswerStatus,
+    Comment,
+    Contribution,
+    ContributionStatus,
+    ProcessPage,
+    Support,
+)
 
 
 def database_snapshot():
@@ -143,6 +150,28 @@ def test_load_demo_gives_processes_of_each_kind_and_contributions_in_each_state(
     html = client.get(essey_idea_call.url).content.decode()
     assert "Maman de CE1" in html
     assert not re.search(r"contributeur\d+-\d+@example\.org", html), "demo emails stay private"
+
+
+def test_load_demo_gives_supports_comments_answers_and_results(demo):
+    """What `make run` shows of issue 14: supported and discussed ideas, the communes' answers, a closed process's
+    results; the counters agree with the rows they count."""
+    for contribution in Contribution.objects.all():
+        assert contribution.support_count == contribution.supports.count()
+        published = contribution.comments.filter(status=ContributionStatus.PUBLISHED).count()
+        assert contribution.comment_count == published
+    assert Support.objects.count() >= 50
+    assert Comment.objects.filter(parent__isnull=False, status=ContributionStatus.PUBLISHED).exists()  # a reply
+    assert Comment.objects.filter(status=ContributionStatus.AWAITING_MODERATION).exists()
+    assert set(Contribution.objects.exclude(answer_status="").values_list("answer_status", flat=True)) == {
+        AnswerStatus.UNDER_STUDY,
+        AnswerStatus.RETAINED,
+        AnswerStatus.DONE,
+    }
+    charmois = ProcessPage.objects.get(title__startswith="Parc du Charmois")
+    assert "parcours sportif" in charmois.results and charmois.results_published_on < datetime.date.today()
+    budget = ProcessPage.objects.get(title="Budget participatif 2027")
+    assert budget.supports_per_person == 5
+    assert [phase.accepts_supports for phase in budget.phases.order_by("starts_on")] == [False, True]
 
 
 def test_admin_shows_the_pipeline_of_the_demo_communes(admin_client, demo):
