@@ -2,12 +2,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from charter.models import LegalTextVersion
+from core.widgets import SaysRequiredForm
 
 from .models import CONTRIBUTION_MAX_LENGTH, CONTRIBUTION_MIN_LENGTH, PSEUDONYM_MAX_LENGTH, Theme
 from .services.contributions import TERMS_CHANGED
 
 
-class HoneypotMixin(forms.Form):
+class HoneypotMixin(SaysRequiredForm):
     # Hidden from people (CSS and aria-hidden); robots fill it in, and their request is quietly dropped.
     website = forms.CharField(label=_("Ne pas remplir ce champ"), required=False)
 
@@ -82,7 +83,7 @@ class ContributionForm(HoneypotMixin, forms.Form):
         return cleaned_data
 
 
-class ReportForm(forms.Form):
+class ReportForm(SaysRequiredForm):
     rule_key = forms.ChoiceField(
         label=_("Règle de la charte non respectée"),
         error_messages={
@@ -120,7 +121,7 @@ class RegistrationForm(HoneypotMixin, forms.Form):
     )
 
 
-class AppealForm(forms.Form):
+class AppealForm(SaysRequiredForm):
     explanation = forms.CharField(
         label=_("Pourquoi contestez-vous la décision ?"),
         min_length=10,

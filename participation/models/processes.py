@@ -110,6 +110,10 @@ class ProcessPage(CommunePageMixin, RoutablePageMixin, Page):
     cover_image = models.ForeignKey(
         "wagtailimages.Image",
         verbose_name=_("image de couverture"),
+        help_text=_(
+            "Son texte alternatif est la « description » de l'image : décrivez ce qu'elle apprend (un plan, un "
+            "lieu) ; laissez la description vide pour une image seulement décorative."
+        ),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,

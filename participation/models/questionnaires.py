@@ -13,6 +13,7 @@ from wagtail.fields import RichTextField
 
 from communes.forms import CommuneFormPageForm
 from communes.models.pages import CommunePageMixin
+from core.widgets import say_required_without_browser_checks
 
 
 class QuestionnaireField(AbstractFormField):
@@ -35,6 +36,10 @@ class QuestionnaireFormBuilder(FormBuilder):
     required one left alone was silently answered with its first choice, skewing the results; a multiple choice
     list is a group of checkboxes; dates and times use the browser's pickers."""
 
+    @property
+    def formfields(self):
+        return say_required_without_browser_checks(super().formfields)
+
     def create_date_field(self, field, options):
         # The browser's date picker (typed as jj/mm/aaaa in French); the server reads what it sends, or a typed date.
         options["widget"] = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -47,6 +52,11 @@ class QuestionnaireFormBuilder(FormBuilder):
             "invalid": _("Saisissez une date et une heure valides, au format jj/mm/aaaa hh:mm.")
         }
         return super().create_datetime_field(field, options)
+
+    def create_email_field(self, field, options):
+        # The respondent's own address, as a browser can fill it in (RGAA 11.13).
+        options["widget"] = forms.EmailInput(attrs={"autocomplete": "email"})
+        return super().create_email_field(field, options)
 
     def create_multiselect_field(self, field, options):
         # A list box where several answers need Ctrl or Cmd held down is the hardest control to use without a mouse

@@ -226,8 +226,29 @@ def expect_described(field, *texts):
         expect(field).to_have_accessible_description(re.compile(re.escape(text)))
 
 
+def said_invalid(control):
+    """Whether Chromium tells assistive technologies the control is invalid, read from its accessibility tree (what
+    a screen reader gets): `aria-invalid`, or the browser's own validity, which made a native `required` checkbox
+    or radio button "invalid" from the moment the page loaded."""
+    tab = control.page
+    control.evaluate("(element) => element.setAttribute('data-checked-now', '')")
+    cdp = tab.context.new_cdp_session(tab)
+    try:
+        root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+        node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "[data-checked-now]"})["nodeId"]
+        tree = cdp.send("Accessibility.getPartialAXTree", {"nodeId": node, "fetchRelatives": False})
+    finally:
+        cdp.detach()
+        control.evaluate("(element) => element.removeAttribute('data-checked-now')")
+    properties = {item["name"]: item["value"].get("value") for item in tree["nodes"][0].get("properties", [])}
+    return properties.get("invalid", "false") not in ("false", False)
+
+
 def expect_valid(field, help=""):
-    expect(field).not_to_have_attribute("aria-invalid", "true")
+    """Nothing is said to be wrong before anything was sent: the field, or each choice of a group."""
+    choices = field.get_by_role("radio").or_(field.get_by_role("checkbox")).all()
+    for control in choices or [field]:
+        assert not said_invalid(control), f"{control} is said invalid on a blank form"
     if help:
         expect_described(field, help)
 

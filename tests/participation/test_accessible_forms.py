@@ -394,3 +394,33 @@ def test_a_form_opened_before_a_cgu_update_carries_the_new_version_when_sent_bac
     resent = client.post(url, {**opened_before, **shown_versions, "accept": "on"})
     assert resent.status_code == 303
     assert Contribution.objects.get().terms_version_id == int(shown_versions["terms_version"])
+
+
+# --- Images: a cover that informs is described, a decorative one is silent ----------------------------------------
+
+
+def test_a_process_cover_reads_its_description_and_a_decorative_one_nothing(client, process):
+    from wagtail.images.models import Image
+    from wagtail.images.tests.utils import get_test_image_file
+
+    described = "Plan du quartier : la future place au nord, l'école au sud"
+    for description in (described, ""):
+        process.cover_image = Image.objects.create(
+            title="couverture.png", description=description, file=get_test_image_file()
+        )
+        process.save_revision().publish()
+
+        cover = soup(client.get(process.url)).find("img", class_="process-cover")
+
+        assert cover["alt"] == description  # never the file's title
+
+
+def test_required_fields_are_said_not_checked_by_the_browser(client, process, questionnaire_url):
+    """Before (review): a native `required` box or radio button is "invalid" to a screen reader on a blank form."""
+    form = soup(client.get(process.url)).find("form", action=lambda action: action and "contribuer/" in action)
+    questionnaire = soup(client.get(questionnaire_url))
+
+    assert not form.find(attrs={"required": True}) and not questionnaire.find(attrs={"required": True})
+    assert form.find("input", {"name": "accept"})["aria-required"] == "true"
+    assert form.find("input", {"name": "pseudonym"})["aria-required"] == "true"
+    assert not any(radio.has_attr("aria-required") for radio in questionnaire.find_all("input", type="radio"))
