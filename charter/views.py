@@ -10,7 +10,7 @@ from .models import LegalTextKind, LegalTextVersion
 from .services import current_version
 
 
-def render_version(request, kind, version, *, commune_space=None, status=200):
+def render_version(request, kind, version, *, commune_space=None, status=200, by_number=False):
     today = timezone.localdate()
     is_current = version is not None and version == current_version(kind, today)
     is_upcoming = version is not None and version.effective_on > today
@@ -20,6 +20,8 @@ def render_version(request, kind, version, *, commune_space=None, status=200):
         "is_current": is_current,
         "is_upcoming": is_upcoming,
         "commune_space": commune_space,
+        # A version opened by its number is titled with it, so that each version's page has its own title (RGAA 8.6).
+        "by_number": by_number,
         **audit_context(kind, today, archived=version is not None and not is_current and not is_upcoming),
     }
     return TemplateResponse(request, "charter/legal_text.html", context, status=status)
@@ -33,7 +35,7 @@ def current(request, kind):
 
 def version(request, kind, number):
     version = get_object_or_404(LegalTextVersion.objects.published(), kind=kind, number=number)
-    return render_version(request, kind, version)
+    return render_version(request, kind, version, by_number=True)
 
 
 def history(request, kind):

@@ -68,11 +68,14 @@ class VideoOrMapBlock(blocks.StructBlock):
         max_length=200,
         help_text=_("Décrit le contenu intégré pour les lecteurs d'écran."),
     )
+    # Required: the accessibility statement exempts the third-party player, never its content (RGAA 4.1, 4.2).
     transcript = blocks.RichTextBlock(
         label=_("Transcription ou description"),
-        required=False,
         features=["bold", "italic", "link"],
-        help_text=_("Alternative textuelle au contenu intégré (RGAA 4.1)."),
+        help_text=_(
+            "Alternative textuelle au contenu intégré : la transcription d'une vidéo, ce que montre une carte "
+            "(RGAA 4.1)."
+        ),
     )
 
     class Meta:

@@ -110,6 +110,12 @@ class AgentLoginView(LoginView):
 
     authentication_form = AgentLoginForm
 
+    def get_context_data(self, **kwargs):
+        # The page says how long a session lasts, which the warning before its end then recalls (RGAA 7.2, 13.1).
+        return super().get_context_data(
+            idle_minutes=settings.SESSION_IDLE_TIMEOUT // 60, max_hours=settings.SESSION_COOKIE_AGE // 3600, **kwargs
+        )
+
     def form_invalid(self, form):
         response = super().form_invalid(form)
         response.status_code = 400

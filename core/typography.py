@@ -3,10 +3,13 @@
 - the first of a month is "1er" ("1er mars 2026", never "1 mars");
 - an hour reads "18 h", "18 h 30" (no "18h00");
 - a span of one day reads "le 25 décembre 2026", not "du 25 décembre 2026 au 25 décembre 2026";
-- a count takes the singular for 0 and 1 ("0 résultat", "1 résultat", "2 résultats").
+- a count takes the singular for 0 and 1 ("0 résultat", "1 résultat", "2 résultats");
+- the space before ":", ";", "?", "!", "»" and after "«" never breaks a line (a title never starts a line with
+  ": vos venues…").
 """
 
 import datetime
+import re
 
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -55,3 +58,21 @@ def french_plural(count):
     pass this to `{% blocktranslate count %}` and show the real number separately.
     """
     return 1 if abs(count) < 2 else count
+
+
+NO_BREAK_SPACE = "\u00a0"
+NARROW_NO_BREAK_SPACE = "\u202f"
+_SPACE_BEFORE = re.compile(r"[ \u00a0\u202f]+([:;?!»])")
+_SPACE_AFTER = re.compile(r"(«)[ \u00a0\u202f]+")
+
+
+def french_spacing(text):
+    """Spaces around French punctuation that a line cannot break: a no-break space before ":" and inside
+    guillemets, a narrow one before ";", "?" and "!" (as the Imprimerie nationale sets them). Text in, text out:
+    safe strings stay safe to whoever marks them."""
+    if not text:
+        return text
+    text = _SPACE_BEFORE.sub(
+        lambda found: (NO_BREAK_SPACE if found[1] in ":»" else NARROW_NO_BREAK_SPACE) + found[1], str(text)
+    )
+    return _SPACE_AFTER.sub(lambda found: found[1] + NO_BREAK_SPACE, text)

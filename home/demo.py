@@ -20,10 +20,38 @@ from communes.models import (
 )
 from communes.roles import ensure_commune_groups
 from communes.services import ensure_commune_space, record_revocation, record_termination
+from core.demo_images import drawn_image
 from participation.models import ProcessPhase
 from participation.services.processes import ensure_process
 
 DEMO_CONVENTIONS_JSON = Path(__file__).parent / "fixtures" / "demo-conventions.json"
+
+
+# Vandœuvre-lès-Nancy as its editors dressed it (Art. 3: the commune's graphic skills): logo, banner, colour.
+DRESSED_COMMUNE = "54547"
+
+
+def dress_demo_commune(insee_code=DRESSED_COMMUNE):
+    """A logo, a banner and a colour for one commune, once (what the editors of a commune set)."""
+    commune = Commune.objects.filter(insee_code=insee_code).first()
+    space = CommuneSpacePage.objects.filter(commune=commune).first()
+    if commune is None or space is None or commune.logo_id:
+        return
+    commune.logo = drawn_image(
+        f"Logo de {commune.name}",
+        size=(320, 200),
+        colours=["#ffffff", "#7a2e8c", "#3d8a3a"],
+        collection=commune.collection,
+    )
+    commune.brand_colour = "#7a2e8c"
+    commune.save()
+    space.banner = drawn_image(
+        f"Bannière de {commune.name}",
+        size=(1600, 400),
+        colours=["#dfe9d8", "#a9c79a", "#5d8f4c"],
+        collection=commune.collection,
+    )
+    space.save_revision().publish()
 
 
 def day(value):

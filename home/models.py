@@ -43,6 +43,17 @@ class MetropoleSettings(BaseSiteSetting):
     """The lending authority's identity, so nothing in the code names one métropole."""
 
     name = models.CharField(_("nom"), max_length=200, help_text=_("Par exemple : Métropole du Grand Nancy."))
+    # French names take an article in a sentence, which no rule can guess ("la Métropole du Grand Nancy",
+    # "l'Eurométropole de Strasbourg", "Grand Nancy Métropole"): the identity says it.
+    name_in_sentence = models.CharField(
+        _("nom dans une phrase"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Avec son article, comme après « Participation citoyenne avec… » : par exemple « la Métropole du Grand "
+            "Nancy ». Vide : le nom."
+        ),
+    )
     address = models.TextField(_("adresse postale"), blank=True)
     president_name = models.CharField(_("président ou présidente"), max_length=200, blank=True)
     mission_name = models.CharField(
@@ -71,7 +82,13 @@ class MetropoleSettings(BaseSiteSetting):
 
     panels = [
         MultiFieldPanel(
-            [FieldPanel("name"), FieldPanel("address"), FieldPanel("president_name"), FieldPanel("website")],
+            [
+                FieldPanel("name"),
+                FieldPanel("name_in_sentence"),
+                FieldPanel("address"),
+                FieldPanel("president_name"),
+                FieldPanel("website"),
+            ],
             heading=_("Identité"),
         ),
         MultiFieldPanel(
@@ -84,6 +101,11 @@ class MetropoleSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = _("identité de la Métropole")
+
+    @property
+    def in_sentence(self):
+        """The name as a sentence holds it: "la Métropole du Grand Nancy" ("|capfirst" at a sentence's start)."""
+        return self.name_in_sentence or self.name
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)

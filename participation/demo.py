@@ -10,6 +10,7 @@ from django.utils.text import slugify
 
 from charter.services import current_acceptance_terms, current_charter_rules
 from communes.models import CommuneSpacePage
+from core.demo_images import drawn_image
 
 from .models import (
     Comment,
@@ -41,6 +42,16 @@ def load_demo_processes(path=DEMO_PROCESSES_JSON, today=None):
         if not created:
             continue
         process.themes.set(Theme.objects.filter(slug__in=story.get("themes", [])))
+        if cover := story.get("cover"):
+            # A cover that informs: its description is its text alternative.
+            process.cover_image = drawn_image(
+                cover["title"],
+                size=(1200, 600),
+                colours=["#cfe3f0", "#6f9e5c", "#3c6e8f"],
+                description=cover["description"],
+                collection=space.commune.collection,
+            )
+            process.save_revision().publish()
         for number, entry in enumerate(story.get("contributions", [])):
             add_demo_contribution(process, space.commune_id, number, entry)
         if questionnaire := story.get("questionnaire"):

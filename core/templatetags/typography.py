@@ -29,3 +29,8 @@ def french_period(start, end):
 def french_plural(count):
     """`{% blocktranslate with shown=n count counter=n|french_plural %}{{ shown }} résultat{% plural %}…`."""
     return typography.french_plural(count)
+
+
+@register.filter(is_safe=True)
+def french_spacing(text):
+    return typography.french_spacing(text)

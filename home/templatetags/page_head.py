@@ -34,3 +34,10 @@ def public_url(context):
     (which may be any name, and which Django refuses to read when it is not an allowed host)."""
     request = context.get("request")
     return settings.PUBLIC_BASE_URL + (request.get_full_path() if request is not None else "/")
+
+
+@register.filter
+def on_public_site(url):
+    """An address served by this site (an image's rendition), made absolute with PUBLIC_BASE_URL unless it already is
+    (object storage)."""
+    return url if url.startswith(("http://", "https://")) else settings.PUBLIC_BASE_URL + url

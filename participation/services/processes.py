@@ -1,9 +1,7 @@
 """Processes: created once by the demo data and tests, and their audience applied whatever path published them."""
 
-from django.utils.html import format_html
 from django.utils.text import slugify
 from wagtail.models import PageViewRestriction
-from wagtail.rich_text import RichText
 
 from communes.gate import commune_space_of
 from communes.models import CommuneGroup, CommuneRole
@@ -13,7 +11,8 @@ from ..models import ProcessPage
 
 
 def ensure_process(space, *, title, summary="", publish=True, user=None, phases=(), **fields):
-    """A process page under the commune space, created once (by slug); returns (process, created)."""
+    """A process page under the commune space, created once (by slug); returns (process, created). Its body is
+    empty unless given (`body=`): the page shows the summary already."""
     slug = slugify(title)[:80]
     process = ProcessPage.objects.child_of(space).filter(slug=slug).first()
     if process is not None:
@@ -22,7 +21,6 @@ def ensure_process(space, *, title, summary="", publish=True, user=None, phases=
         title=title,
         slug=slug,
         summary=summary,
-        body=[("paragraph", RichText(format_html("<p>{}</p>", summary)))] if summary else [],
         live=False,
         **fields,
     )

@@ -5,6 +5,7 @@ typed) are `never_cache`: neither a browser's history nor a shared cache keeps t
 """
 
 import functools
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -25,7 +26,7 @@ from core.exports import csv_response, json_response, rows_as_records
 from core.input import whole_number
 
 from ..forms import AppealForm, ContributionForm, RegistrationForm, ReportForm
-from ..models import Contribution, QuestionnairePage
+from ..models import Contribution, ContributionStatus, QuestionnairePage
 from ..services import Refused
 from ..services.abuse import account_fingerprint, check_rate_limit, client_fingerprint, client_network
 from ..services.contributions import confirm_contribution, refuse_unless_open, submit_contribution
@@ -359,6 +360,8 @@ def my_data(request, token):
         return invalid_link(request, refusal)
     if request.method == "POST":
         return my_data_action(request, token, key)
+    if request.GET.get("action") in CONFIRMED_ACTIONS:
+        return my_data_confirmation(request, token, key, request.GET)
     context = {
         "token": token,
         "done": notices_for(request).get("my_data"),
@@ -368,33 +371,46 @@ def my_data(request, token):
     return TemplateResponse(request, "participation/my_data.html", context)
 
 
-def my_data_action(request, token, key):
-    """Withdrawing and erasing cannot be undone (WCAG 3.3.4): a first POST shows what will happen, and only a
-    second one, confirmed, acts."""
-    action = request.POST.get("action")
-    confirmed = request.POST.get("confirmed") == "oui"
-    own_page = reverse("participation:my_data", args=[token])
+# What the personal page does only once asked twice (WCAG 3.3.4): the first step is a page of its own (a GET: a
+# reload repeats nothing), the second a POST that acts, then redirects.
+CONFIRMED_ACTIONS = {"withdraw", "erase"}
+
+
+def _own_contribution(params, key):
+    try:
+        contribution_id = whole_number(params.get("contribution", ""))
+    except ValueError:
+        raise Http404 from None
+    return get_object_or_404(Contribution, pk=contribution_id, contributor_key=key)
+
+
+def my_data_confirmation(request, token, key, params):
+    """The page that says what withdrawing or erasing will do, with the button that does it."""
+    action = params.get("action")
     context = {"token": token, "action": action}
     if action == "withdraw":
-        try:
-            contribution_id = whole_number(request.POST.get("contribution", ""))
-        except ValueError:
-            raise Http404 from None
-        contribution = get_object_or_404(Contribution, pk=contribution_id, contributor_key=key)
-        if not confirmed:
-            context["contribution"] = contribution
-            return TemplateResponse(request, "participation/my_data_confirm.html", context)
-        withdraw(contribution, key)
-        text = _("Votre contribution est retirée : elle n'est plus visible sur le site.")
-    elif action == "erase":
-        keep_text = request.POST.get("keep_text") == "on"
-        if not confirmed:
-            context["keep_text"] = keep_text
-            return TemplateResponse(request, "participation/my_data_confirm.html", context)
-        erase_personal_data(key, keep_published_text=keep_text)
-        text = _("Vos données personnelles sont effacées. Ce lien ne vous montre plus rien.")
+        context["contribution"] = _own_contribution(params, key)
     else:
+        context["keep_text"] = params.get("keep_text") == "on"
+    return TemplateResponse(request, "participation/my_data_confirm.html", context)
+
+
+def my_data_action(request, token, key):
+    """Withdrawing and erasing cannot be undone: only a POST that says it is confirmed acts; any other is sent to
+    the page that asks."""
+    action = request.POST.get("action")
+    own_page = reverse("participation:my_data", args=[token])
+    if action not in CONFIRMED_ACTIONS:
         return HttpResponseRedirect(own_page, status=303)
+    if request.POST.get("confirmed") != "oui":
+        asked = {name: request.POST[name] for name in ("action", "contribution", "keep_text") if name in request.POST}
+        return HttpResponseRedirect(f"{own_page}?{urlencode(asked)}", status=303)
+    if action == "withdraw":
+        withdraw(_own_contribution(request.POST, key), key)
+        text = _("Votre contribution est retirée : elle n'est plus visible sur le site.")
+    else:
+        erase_personal_data(key, keep_published_text=request.POST.get("keep_text") == "on")
+        text = _("Vos données personnelles sont effacées. Ce lien ne vous montre plus rien.")
     return redirect_with_notice(request, own_page, "my_data", text)
 
 
@@ -410,14 +426,16 @@ def my_data_download(request, token):
 @never_cache
 def confirm(request, token):
     if request.method != "POST":
-        if "confirmed" in notices_for(request):
-            try:
-                contribution = contribution_from_token(
-                    token, CONFIRM_SALT, settings.CONTRIBUTION_CONFIRMATION_HOURS * 3600
-                )
-            except Refused as refusal:
+        just_confirmed = "confirmed" in notices_for(request)
+        try:
+            contribution = contribution_from_token(token, CONFIRM_SALT, settings.CONTRIBUTION_CONFIRMATION_HOURS * 3600)
+        except Refused as refusal:
+            if just_confirmed:
                 return invalid_link(request, refusal)
-            context = {"contribution": contribution, "process": contribution.process}
+            contribution = None  # said when the button is pressed, as before
+        if contribution is not None and contribution.status != ContributionStatus.AWAITING_CONFIRMATION:
+            # The link opened again, or the page reloaded: what became of it, never a second "confirm".
+            context = {"contribution": contribution, "process": contribution.process, "again": not just_confirmed}
             return TemplateResponse(request, "participation/confirmed.html", context)
         # Mail scanners open links: confirming takes a click on the page, not the visit.
         return TemplateResponse(request, "participation/confirm.html", {"token": token})

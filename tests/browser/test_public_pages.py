@@ -14,8 +14,6 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
-from wagtail.images.models import Image
-from wagtail.images.tests.utils import get_test_image_file
 
 from charter.models import LegalTextKind
 from communes.models import CommuneRole, CommuneSpacePage
@@ -42,7 +40,7 @@ CATALOGUE = {
     "home": (lambda: "/", 200),
     "commune-space": (lambda: CommuneSpacePage.objects.get(commune__slug="essey-les-nancy").url, 200),
     "commune-space-without-process": (lambda: CommuneSpacePage.objects.get(commune__slug="malzeville").url, 200),
-    # Dressed by its editors (`dressed_commune`): a logo, a banner, its colour, beside a long name.
+    # Dressed by its editors in the demo: a logo, a banner, its colour, beside a long name; a cover that informs.
     "commune-space-dressed": (lambda: CommuneSpacePage.objects.get(commune__slug="vandoeuvre-les-nancy").url, 200),
     "process-with-cover": (lambda: process_url("Parc du Charmois : quels usages demain ?"), 200),
     "process-open": (lambda: process_url("Imaginons ensemble nos cours d'école"), 200),
@@ -89,32 +87,7 @@ def cases(check):
 
 
 @pytest.fixture(scope="module")
-def dressed_commune(demo_world):
-    """What the demo lacks and editors add: Vandœuvre-lès-Nancy's logo, banner and colour; a cover that informs
-    (its description is its text alternative) on the Parc du Charmois, a process of that commune."""
-    space = CommuneSpacePage.objects.get(commune__slug="vandoeuvre-les-nancy")
-    commune = space.commune
-
-    def image(title, width, height, description=""):
-        return Image.objects.create(
-            title=title,
-            description=description,
-            file=get_test_image_file(size=(width, height)),
-            collection=commune.collection,
-        )
-
-    commune.logo = image("Logo de Vandœuvre", 320, 200)
-    commune.brand_colour = "#7a2e8c"
-    commune.save()
-    space.banner = image("Bannière", 1600, 400)
-    space.save_revision().publish()
-    process = ProcessPage.objects.live().get(title="Parc du Charmois : quels usages demain ?")
-    process.cover_image = image("Plan du parc", 800, 500, "Plan du parc du Charmois : aire de jeux au nord, étang")
-    process.save_revision().publish()
-
-
-@pytest.fixture(scope="module")
-def urls(demo_world, dressed_commune, live_site):
+def urls(demo_world, live_site):
     """Each page's absolute URL on the served site, its status checked."""
     found = {name: live_site + path_in_demo() for name, (path_in_demo, _status) in CATALOGUE.items()}
     for name, url in found.items():

@@ -38,6 +38,26 @@ def test_a_version_scheduled_ahead_is_not_current_until_its_day(client, publish_
     assert "Nouvelle charte." in after and "Version 2, en vigueur depuis le 1er janvier 2027" in after
 
 
+def test_each_version_page_has_a_title_of_its_own(client, publish_text):
+    """Before (review): /cgu/, /cgu/versions/1/ and /cgu/versions/2/ had the same title and heading (RGAA 8.6)."""
+    from bs4 import BeautifulSoup
+
+    publish_text(LegalTextKind.TERMS, "2022-03-01")
+    publish_text(LegalTextKind.TERMS, "2025-01-15")
+
+    pages = {
+        url: BeautifulSoup(client.get(url).content, "html.parser")
+        for url in ("/cgu/", "/cgu/versions/1/", "/cgu/versions/2/")
+    }
+
+    assert [page.h1.get_text() for page in pages.values()] == [
+        "Conditions générales d'utilisation",
+        "Conditions générales d'utilisation, version 1 (archivée)",
+        "Conditions générales d'utilisation, version 2 (en vigueur)",
+    ]
+    assert len({page.title.get_text() for page in pages.values()}) == 3
+
+
 def test_a_draft_is_never_current(publish_text):
     publish_text(LegalTextKind.CHARTER, "2022-03-01")
     draft = LegalTextVersion(kind=LegalTextKind.CHARTER, effective_on=D(2023, 1, 1), body="[]", live=False)

@@ -166,7 +166,8 @@ def test_the_colour_stylesheet_holds_only_colours_of_online_communes(client, dem
     css = client.get(reverse("commune_colours")).content.decode()
 
     assert "maxeville" not in css and "#123456" not in css
-    assert "nancy" not in css and "*{" not in css
+    assert '"nancy"' not in css and "*{" not in css
+    assert '[data-commune="vandoeuvre-les-nancy"] { --accent: #7a2e8c; }' in css  # the demo's dressed commune
 
 
 def test_the_admin_has_its_own_enforced_policy_without_eval(admin_client, demo):

@@ -12,7 +12,7 @@ import pytest
 from django.core import mail
 from django.utils.html import strip_tags
 
-from core.typography import french_date, french_datetime, french_period
+from core.typography import french_date, french_datetime, french_period, french_spacing
 from participation.models import ProcessPhase
 from participation.services.processes import ensure_process
 from tests.participation.conftest import TODAY
@@ -100,3 +100,22 @@ def test_search_counts_take_the_singular_for_zero_and_one(client, commune_space,
 
     assert f"{count} " in page and f"{count}s" not in page
     assert page.strip().startswith(f"Recherche « {query} » : {count} –"), "the page's title"
+
+
+def test_french_punctuation_never_starts_a_line():
+    """Before (review): at 320 px a title line started with ": vos venues au centre-ville"."""
+    assert french_spacing("Questionnaire : vos venues ?") == "Questionnaire\u00a0: vos venues\u202f?"
+    assert french_spacing("« Bien ! »  ; fin") == "«\u00a0Bien\u202f!\u00a0»\u202f; fin"
+    assert french_spacing("https://example.org:8000") == "https://example.org:8000", "no space, nothing added"
+
+
+def test_a_process_title_keeps_its_colon_with_the_word_before(client, commune_space, legal_texts):
+    process, _created = ensure_process(
+        commune_space,
+        title="Parc : quels usages ?",
+        phases=[ProcessPhase(title="Consultation", starts_on=TODAY, ends_on=TODAY + datetime.timedelta(days=30))],
+    )
+
+    page = client.get(process.url).content.decode()
+
+    assert "<h1>Parc\u00a0: quels usages\u202f?</h1>" in page

@@ -17,7 +17,8 @@ def head_of(client, url):
     return {key: html.unescape(value) for key, value in tags}
 
 
-def test_a_process_is_described_by_its_summary_and_titled_by_its_title(client, commune_space):
+def test_a_process_is_described_by_its_summary_and_titled_by_its_title(client, commune_space, settings):
+    settings.PUBLIC_BASE_URL = "https://participation.example.org"  # not the address of Wagtail's Site record
     process = open_process(commune_space, "Nos cours d'école", summary="Des cours plus vertes & plus fraîches.")
 
     meta = head_of(client, process.url)
@@ -25,7 +26,25 @@ def test_a_process_is_described_by_its_summary_and_titled_by_its_title(client, c
     assert meta["description"] == "Des cours plus vertes & plus fraîches."
     assert meta["og:description"] == meta["description"]
     assert meta["og:title"] == "Nos cours d'école"
-    assert meta["og:url"] == process.full_url
+    assert meta["og:url"] == "https://participation.example.org" + process.url
+    assert "og:image" not in meta
+
+
+def test_a_process_cover_is_its_preview_image_with_its_description(client, commune_space, settings):
+    from wagtail.images.models import Image
+    from wagtail.images.tests.utils import get_test_image_file
+
+    settings.PUBLIC_BASE_URL = "https://participation.example.org"
+    process = open_process(commune_space, "Nos cours d'école")
+    process.cover_image = Image.objects.create(
+        title="cour.png", description="La cour de l'école Jules-Ferry", file=get_test_image_file()
+    )
+    process.save_revision().publish()
+
+    meta = head_of(client, process.url)
+
+    assert meta["og:image"].startswith("https://participation.example.org/")
+    assert meta["og:image:alt"] == "La cour de l'école Jules-Ferry"
     assert meta["og:type"] == "website"
     assert meta["og:locale"] == "fr_FR"
     assert meta["og:site_name"] == "Métropole de Test"
@@ -47,7 +66,7 @@ def test_a_page_without_a_description_of_its_own_gets_the_sites_and_keeps_its_ti
     settings.PUBLIC_BASE_URL = "http://localhost:8000"
     meta = head_of(client, "/recherche/?q=%C3%A9cole")
 
-    assert meta["description"] == "Participation citoyenne : les démarches de Métropole de Test et de ses communes."
+    assert meta["description"] == "Métropole de Test et ses communes : les démarches de participation citoyenne."
     assert meta["og:title"].startswith("Recherche « école » : 0 résultat"), "the title of the page"
     assert meta["og:url"] == "http://localhost:8000/recherche/?q=%C3%A9cole"
 

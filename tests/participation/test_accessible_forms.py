@@ -335,7 +335,8 @@ def test_confirming_a_contribution_redirects_to_the_result(client, process):
     assert response.redirect_chain == [(link, 303)]
     assert "Contribution confirmée" in response.content.decode()
     assert Contribution.objects.get().status == ContributionStatus.AWAITING_MODERATION
-    assert "Je confirme ma contribution" in client.get(link).content.decode(), "the result is shown once"
+    again = client.get(link).content.decode()
+    assert "Merci !" not in again and "déjà confirmée" in again, "the thanks are shown once, then what it became"
 
 
 def test_a_report_redirects_and_a_reload_reports_nothing_more(client, process):

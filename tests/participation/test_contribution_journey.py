@@ -50,6 +50,20 @@ def test_the_whole_journey_from_submission_to_publication(client, process, moder
     ).exists()
 
 
+def test_the_confirmation_link_opened_again_says_it_is_done_and_asks_nothing(client, process):
+    """Before (review): opening the link again showed "confirmez-la" and its button, as if nothing had happened."""
+    submit(client, process)
+    link = path_of(link_in_last_email("/participation/confirmer/"))
+    first = client.get(link).content.decode()
+    client.post(link, follow=True)  # the page that says "merci", once
+
+    again = client.get(link).content.decode()
+
+    assert "Je confirme ma contribution" in first
+    assert "Je confirme ma contribution" not in again
+    assert "déjà confirmée" in again and "attend la relecture des modérateurs" in again
+
+
 def test_after_moderation_publishes_on_confirmation(client, commune_space, legal_texts):
     from tests.participation.conftest import make_process
 

@@ -166,9 +166,10 @@ def test_one_contributors_link_cannot_withdraw_anothers_contribution(client, pro
     someone_else = add(process, "L'idée de quelqu'un d'autre.", email="autre@example.org")
     submit(client, process, email=MARK_EMAIL)
 
-    response = client.post(rights_link(), {"action": "withdraw", "contribution": someone_else.pk})
+    asked = client.get(rights_link(), {"action": "withdraw", "contribution": someone_else.pk})
+    response = client.post(rights_link(), {"action": "withdraw", "contribution": someone_else.pk, "confirmed": "oui"})
 
-    assert response.status_code == 404
+    assert (asked.status_code, response.status_code) == (404, 404)
     someone_else.refresh_from_db()
     assert someone_else.status == ContributionStatus.PUBLISHED
 
@@ -179,9 +180,12 @@ def test_withdrawing_takes_a_contribution_off_the_site(client, process):
 
     link = rights_link()
 
-    asked = client.post(link, {"action": "withdraw", "contribution": contribution.pk})
+    # The button sends a GET: the page that asks is one a reload repeats without a word (issue 13's review).
+    asked = client.get(link, {"action": "withdraw", "contribution": contribution.pk})
+    posted = client.post(link, {"action": "withdraw", "contribution": contribution.pk})
     contribution.refresh_from_db()
     assert asked.status_code == 200 and "Oui, retirer cette contribution" in asked.content.decode()
+    assert (posted.status_code, posted["Location"]) == (303, f"{link}?action=withdraw&contribution={contribution.pk}")
     assert "ne sera plus visible sur le site" in asked.content.decode()
     assert contribution.status == ContributionStatus.PUBLISHED, "the first click only asks (WCAG 3.3.4)"
 
@@ -198,7 +202,7 @@ def test_asking_to_erase_ones_data_erases_nothing_until_confirmed(client, proces
     submit(client, process, email=MARK_EMAIL, pseudonym="Pseudo-Marqueur")
     link = rights_link()
 
-    asked = client.post(link, {"action": "erase", "keep_text": "on"})
+    asked = client.get(link, {"action": "erase", "keep_text": "on"})
 
     html = asked.content.decode()
     assert asked.status_code == 200 and "Oui, effacer mes données" in html

@@ -97,7 +97,7 @@ def test_a_published_contribution_is_found_and_points_to_its_process(process, se
 
     # Three newer contributions come first on the process page: this one is on its second page.
     assert result_links(html) == [f"{process.url}?page=2#contribution-{found.pk}"]
-    assert "Contribution à « Nos cours d&#x27;école »" in html
+    assert "Contribution à «\u00a0Nos cours d&#x27;école\u00a0»" in html  # no-break spaces inside guillemets
     assert "<mark>mésanges</mark>" in html
     assert "Essey-lès-Nancy" in html
     assert "Camille" not in html.split('class="search-results"')[1], "no pseudonym in results"

@@ -7,7 +7,7 @@ from django.db import transaction
 from charter.demo import load_demo_legal_texts
 from communes.roles import ensure_staff_group
 from communes.services import GRAND_NANCY_CSV, ensure_commune_space, read_communes_csv, register_commune
-from home.demo import DEMO_CONVENTIONS_JSON, load_demo_conventions
+from home.demo import DEMO_CONVENTIONS_JSON, dress_demo_commune, load_demo_conventions
 from home.services import ensure_metropole_identity, ensure_portal
 from participation.demo import load_demo_processes
 
@@ -49,6 +49,8 @@ class Command(BaseCommand):
                 load_demo_processes()
         # Every commune gets its space; it goes online only with an active convention.
         created_spaces = sum(ensure_commune_space(commune, portal)[1] for commune, _created in registered)
+        if not no_conventions:
+            dress_demo_commune()
 
         self.stdout.write(
             f"Demo data ready: portal {'created' if portal_created else 'kept'}, "
