@@ -514,6 +514,8 @@ RATE_LIMITS = {
     "report": (env_int("RATE_LIMIT_REPORTS", 10), 600),
     "register": (env_int("RATE_LIMIT_REGISTRATIONS", 5), 600),
     "appeal": (5, 3600),
+    # Following a process by email: each request without a pass emails a confirmation link.
+    "follow": (env_int("RATE_LIMIT_FOLLOWS", 5), 600),
     # Wagtail's "forgotten password" form: each request may email a staff member. Per client (a town hall behind
     # one address has room), and per account whatever the client (no flooding one mailbox from many addresses).
     "password_reset": (20, 3600),

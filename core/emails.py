@@ -51,12 +51,18 @@ RUN_AGAIN_AFTER = datetime.timedelta(seconds=30)
 OUTAGE_MAX_WAIT_SECONDS = 30
 
 
-def queue_email(subject, body, recipients, *, from_email=None):
-    """Queue one plain-text email to `recipients` (a list); it is sent by the worker, not in the caller."""
+def queue_email(subject, body, recipients, *, from_email=None, headers=None):
+    """Queue one plain-text email to `recipients` (a list); it is sent by the worker, not in the caller.
+
+    `headers` ({name: value}) are added to the message as they are, such as `List-Unsubscribe` (RFC 8058).
+    """
     recipients = [str(address) for address in recipients if address]
     if not recipients:
         return None
-    return _enqueue({"subject": str(subject), "body": str(body), "recipients": recipients, "from_email": from_email})
+    email = {"subject": str(subject), "body": str(body), "recipients": recipients, "from_email": from_email}
+    if headers:
+        email["headers"] = {str(name): str(value) for name, value in headers.items()}
+    return _enqueue(email)
 
 
 def _enqueue(email):

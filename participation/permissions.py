@@ -57,6 +57,32 @@ def organised_commune_ids(user):
     return commune_ids_for(user, CommuneRole.EDITORS) | commune_ids_for(user, CommuneRole.MODERATORS)
 
 
+# --- Official answers (issue 14): a commune answers what its citizens proposed ------------------------------
+
+
+def answerable_commune_ids(user):
+    """The communes whose contributions `user` answers: their own as editors or moderators while the convention is
+    active (an ended commune answers nothing more), every one for Métropole staff."""
+    if not user.is_authenticated or not user.is_active:
+        return set()
+    if sees_everything(user):
+        return set(Commune.objects.values_list("pk", flat=True))
+    own = commune_ids_for(user, CommuneRole.EDITORS) | commune_ids_for(user, CommuneRole.MODERATORS)
+    return own & active_commune_ids()
+
+
+def answerable_contributions(user):
+    """The published contributions `user` may answer: what the answers' listing and form look up."""
+    return Contribution.objects.published().filter(commune_id__in=answerable_commune_ids(user))
+
+
+def can_answer(user, contribution):
+    """May `user` give `contribution` an official answer? Only a published one, of a commune they answer for."""
+    return contribution.status == ContributionStatus.PUBLISHED and contribution.commune_id in answerable_commune_ids(
+        user
+    )
+
+
 class ContributionPermissionPolicy(ScopedPermissionPolicy):
     """Moderators read their communes' contributions; they act on them while the convention is active.
 

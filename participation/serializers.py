@@ -6,6 +6,7 @@ This module imports no model of its app, so that the models can import it.
 """
 
 from rest_framework import serializers
+from wagtail.rich_text import expand_db_html
 
 from communes.gate import commune_space_of
 from communes.serializers import CommuneSerializer
@@ -50,3 +51,26 @@ class ProcessCommuneField(serializers.Field):
             process.api_commune = space.commune if space else None
         commune = process.api_commune
         return CommuneSerializer(commune).data if commune is not None else None
+
+
+class ProcessResultsField(serializers.Field):
+    """The results of a process ("Ce que nous avons fait de vos contributions"), as HTML, once published; else
+    null (a text prepared for a later day stays unpublished)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, process):
+        if not process.has_published_results:
+            return None
+        return expand_db_html(process.results)
+
+
+class ProcessResultsDateField(serializers.Field):
+    """The day the results were published; null until then."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, process):
+        return process.results_published_on.isoformat() if process.has_published_results else None

@@ -10,6 +10,7 @@ from communes.policies import register_kept_data
 from communes.visibility import register_agents_only_pages
 
 from .models import Audience, Contribution, EventRegistration, ProcessPage
+from .services.follows import notify_results
 from .services.processes import apply_audience
 
 
@@ -17,6 +18,13 @@ from .services.processes import apply_audience
 def restrict_internal_processes(sender, instance, **kwargs):
     # Art. 7: set automatically, whatever the path that published the page.
     apply_audience(instance)
+
+
+@receiver(page_published, sender=ProcessPage)
+def tell_followers_of_results(sender, instance, **kwargs):
+    # Whatever the path that published the page (admin, workflow, scheduled publishing, a script): the followers
+    # hear of the results once, when the page goes out with them (a later publication date: the daily job).
+    notify_results(instance)
 
 
 @receiver(post_save, sender=Contribution)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .views import follows
 
 app_name = "participation"
 urlpatterns = [
@@ -11,4 +12,5 @@ urlpatterns = [
     path("inscription/annuler/<str:token>/", views.cancel_registration_link, name="cancel_registration"),
     path("mes-donnees/<str:token>/", views.my_data, name="my_data"),
     path("mes-donnees/<str:token>/telecharger/", views.my_data_download, name="my_data_download"),
+    path("ne-plus-suivre/<str:token>/", follows.unsubscribe_link, name="unsubscribe"),
 ]

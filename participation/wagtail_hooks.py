@@ -3,7 +3,7 @@
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 
-from .admin import exports, moderation
+from .admin import answers, exports, moderation
 from .admin.viewsets import ContributionViewSet, EventRegistrationViewSet, ThemeViewSet
 
 
@@ -22,4 +22,7 @@ hooks.register("register_admin_urls", exports.export_urls)
 hooks.register("register_admin_menu_item", exports.exports_menu_item)
 hooks.register("construct_homepage_panels", moderation.add_moderation_panel)
 hooks.register("register_log_actions", moderation.register_moderation_log_actions)
+hooks.register("register_admin_urls", answers.answer_urls)
+hooks.register("register_admin_menu_item", answers.answers_menu_item)
+hooks.register("register_log_actions", answers.register_answer_log_actions)
 hooks.register("filter_form_submissions_for_user", exports.raw_answers_only_with_the_personal_data_permission)

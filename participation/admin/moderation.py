@@ -33,6 +33,7 @@ from core.viewsets import ScopedIndexView, ScopedInspectView
 from ..models import AppealOutcome, Contribution, ContributionLogEntry, ContributionStatus, ProcessPage
 from ..permissions import can_decide_appeal, can_moderate, moderated_commune_ids
 from ..services.moderation import approve, decide_appeal, hide, reject, restore
+from .answers import answer_context
 
 MODERATION_URLS = "contributions"
 
@@ -83,7 +84,7 @@ class ContributionFilterSet(WagtailFilterSet):
 
     class Meta:
         model = Contribution
-        fields = ["status"]
+        fields = ["status", "answer_status"]
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)
@@ -136,6 +137,7 @@ class ContributionInspectView(ScopedInspectView):
             and can_decide_appeal(self.request.user, appeal),
             appeal_outcomes=AppealOutcome.choices,
             reports=contribution.reports.order_by("-created_at"),
+            **answer_context(self.request.user, contribution),
         )
         return context
 

@@ -45,6 +45,10 @@ class ContributionViewSet(PolicyScopedModelViewSet):
         "decided_at",
         "rule_title",
         "decision_reason",
+        "answer_status",
+        "answer_text",
+        "answered_at",
+        "answered_by",
         "charter_version",
         "terms_version",
     ]
@@ -60,6 +64,7 @@ class ContributionViewSet(PolicyScopedModelViewSet):
         "commune",
         "status",
         Column("open_reports", label=gettext_lazy("Signalements")),
+        Column("answer_status", label=gettext_lazy("Réponse"), accessor="get_answer_status_display"),
         "created_at",
     ]
     # Decisions go through the moderation views and services (logged, citing the charter), never a form.

@@ -20,6 +20,7 @@ from .contributions import (
 )
 from .engagement import COMMENT_MAX_LENGTH, COMMENT_MIN_LENGTH, Comment, Participant, ProcessFollow, Support
 from .events import EventRegistration
+from .notifications import FollowerNotice, FollowerNoticeKind
 from .processes import (
     Audience,
     ModerationMode,
@@ -50,6 +51,8 @@ __all__ = [
     "ContributionQuerySet",
     "ContributionStatus",
     "EventRegistration",
+    "FollowerNotice",
+    "FollowerNoticeKind",
     "KeyedByEmailMixin",
     "ModerationMode",
     "Participant",

@@ -10,6 +10,7 @@ from django.db.models.functions import Left, Length
 from django.http import Http404
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
@@ -25,7 +26,14 @@ from communes.models.pages import CommunePageMixin
 from communes.visibility import public_pages
 from core.blocks import ContentStreamBlock
 
-from ..serializers import PhaseSerializer, ProcessCommuneField, ProcessStateField, ThemeSerializer
+from ..serializers import (
+    PhaseSerializer,
+    ProcessCommuneField,
+    ProcessResultsDateField,
+    ProcessResultsField,
+    ProcessStateField,
+    ThemeSerializer,
+)
 
 
 class Theme(models.Model):
@@ -83,6 +91,11 @@ class ProcessPageQuerySet(PageQuerySet):
     def open_on(self, day=None):
         day = day or timezone.localdate()
         return self.with_schedule().filter(first_day__lte=day, last_day__gte=day)
+
+    def with_published_results(self, day=None):
+        """Processes whose results ("Ce que nous avons fait de vos contributions") are out on `day`."""
+        day = day or timezone.localdate()
+        return self.filter(results_published_on__lte=day).exclude(results="")
 
 
 def open_first(processes, day=None):
@@ -230,6 +243,9 @@ class ProcessPage(CommunePageMixin, RoutablePageMixin, Page):
         APIField("event_place"),
         APIField("event_accessibility"),
         APIField("event_capacity"),
+        # What was decided, once published (null before): the text, and the day it was published.
+        APIField("results", serializer=ProcessResultsField()),
+        APIField("results_published_on", serializer=ProcessResultsDateField()),
     ]
 
     objects = PageManager.from_queryset(ProcessPageQuerySet)()
@@ -286,6 +302,16 @@ class ProcessPage(CommunePageMixin, RoutablePageMixin, Page):
     def has_event(self):
         return self.event_starts_at is not None
 
+    def results_published_by(self, day=None):
+        """Are the results out on `day`: a text, and a publication date that has come."""
+        day = day or timezone.localdate()
+        published_on = self.results_published_on
+        return bool(published_on and published_on <= day and strip_tags(self.results or "").strip())
+
+    @property
+    def has_published_results(self):
+        return self.results_published_by()
+
     def clean(self):
         super().clean()
         if self.event_capacity and not self.event_starts_at:
@@ -327,6 +353,12 @@ class ProcessPage(CommunePageMixin, RoutablePageMixin, Page):
         from ..views import register
 
         return register(request, self)
+
+    @path("suivre/", name="follow")
+    def follow_route(self, request):
+        from ..views.follows import follow
+
+        return follow(request, self)
 
 
 class ProcessPhase(Orderable):

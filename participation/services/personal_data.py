@@ -24,6 +24,7 @@ from ..models import (
     Contribution,
     ContributionStatus,
     EventRegistration,
+    ProcessFollow,
     ProcessPage,
     ProcessState,
     QuestionnairePage,
@@ -241,15 +242,33 @@ def log_data_communicated(key, user, *, reason):
 
 
 def open_data_rows(process):
-    """Published contributions of a closed public process, anonymised, for anyone to reuse."""
-    yield ["numero", "date", "theme", "contribution"]
+    """Published contributions of a closed public process, anonymised, for anyone to reuse: with their counts of
+    supports and comments and the commune's answer, never who supported, commented or follows."""
+    yield [
+        "numero",
+        "date",
+        "theme",
+        "contribution",
+        "soutiens",
+        "commentaires",
+        "reponse_statut",
+        "reponse",
+        "reponse_date",
+    ]
     published = Contribution.objects.published().filter(process=process).select_related("theme")
     for number, contribution in enumerate(published.order_by("published_at").iterator(chunk_size=500), start=1):
+        names = (contribution.pseudonym, contribution.email)
         yield [
             number,
             timezone.localtime(contribution.published_at).date().isoformat(),
             contribution.theme.name if contribution.theme else "",
-            mask_personal_data(contribution.text, names=(contribution.pseudonym, contribution.email)),
+            mask_personal_data(contribution.text, names=names),
+            contribution.support_count,
+            contribution.comment_count,
+            contribution.get_answer_status_display() if contribution.answer_status else "",
+            # The commune's words; masked too, in case they name the author.
+            mask_personal_data(contribution.answer_text, names=names) if contribution.answer_status else "",
+            timezone.localtime(contribution.answered_at).date().isoformat() if contribution.answered_at else "",
         ]
 
 
@@ -292,6 +311,8 @@ def stored_data_of(key):
     contributions = list(contributions_of(key).select_related("appeal"))
     registrations = EventRegistration.objects.filter(contributor_key=key).select_related("process") if key else []
     emails = {c.email for c in contributions} | {r.email for r in registrations}
+    follows = list(follows_of_key(key))
+    emails |= {follow.email for follow in follows}
     return {
         "adresses_electroniques": sorted(email for email in emails if email),
         "contributions": [
@@ -314,7 +335,22 @@ def stored_data_of(key):
             {"demarche": registration.process.title, "nom": registration.name, "besoins": registration.needs}
             for registration in registrations
         ],
+        "abonnements": [
+            {
+                "demarche": follow.process.title,
+                "demande_le": follow.created_at.isoformat(),
+                "confirme_le": follow.confirmed_at.isoformat() if follow.confirmed_at else None,
+            }
+            for follow in follows
+        ],
     }
+
+
+def follows_of_key(key):
+    """The processes one person follows, by the keyed hash of their email (never an empty one)."""
+    if not key:
+        return ProcessFollow.objects.none()
+    return ProcessFollow.objects.filter(contributor_key=key).select_related("process").order_by("-created_at")
 
 
 @transaction.atomic
@@ -361,6 +397,7 @@ def erase_personal_data(key, *, keep_published_text=False, user=None):
         erased += 1
     if key:
         EventRegistration.objects.filter(contributor_key=key).delete()
+        ProcessFollow.objects.filter(contributor_key=key).delete()
     return erased
 
 
@@ -414,6 +451,18 @@ def expired_unconfirmed_registrations(now=None):
     return EventRegistration.objects.filter(confirmed_at__isnull=True, created_at__lt=expiry)
 
 
+def follows_past_retention(today=None):
+    """Follows of processes past retention: nothing more will be sent about them."""
+    return ProcessFollow.objects.filter(process__in=processes_past_retention(today))
+
+
+def expired_unconfirmed_follows(now=None):
+    """Follows whose confirmation link expired unopened."""
+    now = now or timezone.now()
+    expiry = now - datetime.timedelta(hours=settings.CONTRIBUTION_CONFIRMATION_HOURS)
+    return ProcessFollow.objects.filter(confirmed_at__isnull=True, created_at__lt=expiry)
+
+
 def stale_report_fingerprints(today=None):
     """Reporters' fingerprints are kept as long as the contribution's personal data, then forgotten with it.
 
@@ -441,6 +490,8 @@ def purge_personal_data(*, dry_run=False, today=None, now=None):
     registrations = registrations_past_retention(today)
     unconfirmed_registrations = expired_unconfirmed_registrations(now)
     personal_answers = personal_answers_past_retention(today)
+    follows = follows_past_retention(today)
+    unconfirmed_follows = expired_unconfirmed_follows(now)
     counts = {
         "anonymised": anonymise.count(),
         "questionnaire_answers_erased": len(personal_answers),
@@ -449,6 +500,8 @@ def purge_personal_data(*, dry_run=False, today=None, now=None):
         "registrations_deleted": registrations.count(),
         "rate_limit_counters_deleted": counters.count(),
         "unconfirmed_registrations_deleted": unconfirmed_registrations.count(),
+        "follows_deleted": follows.count(),
+        "unconfirmed_follows_deleted": unconfirmed_follows.count(),
     }
     if dry_run:
         return counts
@@ -460,6 +513,8 @@ def purge_personal_data(*, dry_run=False, today=None, now=None):
     unconfirmed.delete()
     registrations.delete()
     unconfirmed_registrations.delete()
+    follows.delete()
+    unconfirmed_follows.delete()
     counters.delete()
     fingerprints.update(reporter_hash=Concat(Value("purged-"), Cast("pk", CharField())))
     return counts
@@ -471,4 +526,5 @@ def has_personal_data(key):
     return (
         Contribution.objects.filter(contributor_key=key).exclude(email="").exists()
         or EventRegistration.objects.filter(contributor_key=key).exists()
+        or ProcessFollow.objects.filter(contributor_key=key).exists()
     )

@@ -29,8 +29,10 @@ from ..forms import AppealForm, ContributionForm, RegistrationForm, ReportForm
 from ..models import Contribution, ContributionStatus, QuestionnairePage
 from ..services import Refused
 from ..services.abuse import account_fingerprint, check_rate_limit, client_fingerprint, client_network
+from ..services.answers import ANSWER_FIELDS
 from ..services.contributions import confirm_contribution, refuse_unless_open, submit_contribution
 from ..services.events import cancel_registration, confirm_registration, register_for_event, seats_left
+from ..services.follows import unfollow
 from ..services.links import (
     CONFIRM_SALT,
     REGISTRATION_CANCEL_SALT,
@@ -50,6 +52,7 @@ from ..services.participants import (
 from ..services.personal_data import (
     contributions_of,
     erase_personal_data,
+    follows_of_key,
     has_personal_data,
     key_from_rights_token,
     open_data_available,
@@ -85,7 +88,7 @@ def process_context(process, request):
     published = (
         Contribution.objects.published()
         .filter(process=process)
-        .only("pk", "pseudonym", "text", "published_at", "theme__name")
+        .only("pk", "pseudonym", "text", "published_at", "theme__name", *ANSWER_FIELDS)
         .select_related("theme")
         .order_by("-published_at", "-pk")
     )
@@ -99,7 +102,16 @@ def process_context(process, request):
         "registration_form": RegistrationForm(),
         "places_left": seats_left(process),
         "questionnaires": visible_pages(QuestionnairePage.objects.child_of(process), request.user),
+        **engagement_context(process, request),
     }
+
+
+def engagement_context(process, request):
+    """What the modules of issue 14 add to the process page: results, the follow form."""
+    from .answers import results_context
+    from .follows import follow_context
+
+    return {**results_context(process), **follow_context(process, request)}
 
 
 def throttled(action, by=None):
@@ -366,6 +378,7 @@ def my_data(request, token):
         "token": token,
         "done": notices_for(request).get("my_data"),
         "contributions": contributions_of(key),
+        "follows": follows_of_key(key),
         "has_data": has_personal_data(key),
     }
     return TemplateResponse(request, "participation/my_data.html", context)
@@ -395,11 +408,27 @@ def my_data_confirmation(request, token, key, params):
     return TemplateResponse(request, "participation/my_data_confirm.html", context)
 
 
+def _unfollow(params, key):
+    try:
+        follow_id = whole_number(params.get("follow", ""))
+    except ValueError:
+        raise Http404 from None
+    if not unfollow(follow_id, key):
+        raise Http404
+    return _("C'est fait : vous ne suivez plus cette démarche.")
+
+
+# What the personal page does at once (it can be done again from the process page): action -> (params, key) -> text.
+IMMEDIATE_ACTIONS = {"unfollow": _unfollow}
+
+
 def my_data_action(request, token, key):
     """Withdrawing and erasing cannot be undone: only a POST that says it is confirmed acts; any other is sent to
     the page that asks."""
     action = request.POST.get("action")
     own_page = reverse("participation:my_data", args=[token])
+    if action in IMMEDIATE_ACTIONS:
+        return redirect_with_notice(request, own_page, "my_data", IMMEDIATE_ACTIONS[action](request.POST, key))
     if action not in CONFIRMED_ACTIONS:
         return HttpResponseRedirect(own_page, status=303)
     if request.POST.get("confirmed") != "oui":

@@ -7,7 +7,8 @@ class Command(BaseCommand):
     help = (
         "Anonymise the personal data of contributions past PERSONAL_DATA_RETENTION_DAYS after their process "
         "closed (with the answers to personal questions of its questionnaires and the fingerprints of those who "
-        "reported them), delete unconfirmed contributions and meeting registrations whose link expired and the "
+        "reported them), delete unconfirmed contributions, meeting registrations and follows whose link expired, "
+        "the follows of processes past retention and the "
         "rate-limit counters whose window ended. Safe to run daily; --dry-run only counts."
     )
 
@@ -24,5 +25,7 @@ class Command(BaseCommand):
             f"{counts['registrations_deleted']} meeting registration(s) deleted, "
             f"{counts['unconfirmed_registrations_deleted']} unconfirmed meeting registration(s) deleted, "
             f"{counts['questionnaire_answers_erased']} questionnaire answer(s) to personal questions erased, "
+            f"{counts['follows_deleted']} follow(s) of processes past retention and "
+            f"{counts['unconfirmed_follows_deleted']} unconfirmed follow(s) deleted, "
             f"{counts['rate_limit_counters_deleted']} ended rate-limit counter(s) deleted."
         )
