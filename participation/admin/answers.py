@@ -68,7 +68,7 @@ def answer_view(request, pk):
     found; the service refuses again."""
     contribution = get_object_or_404(answerable_contributions(request.user).select_related("process"), pk=pk)
     initial = {"answer_status": contribution.answer_status, "answer_text": contribution.answer_text}
-    form = AnswerForm(request.POST or None, initial=initial)
+    form = AnswerForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             changed = answer(

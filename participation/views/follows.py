@@ -11,17 +11,16 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from ..models import ProcessFollow
 from ..services import Refused
-from ..services.abuse import check_rate_limit
 from ..services.follows import follow as follow_process
 from ..services.follows import follow_from_unsubscribe_token, request_follow, unsubscribe
 from . import (
-    fingerprint,
     invalid_link,
     notices_for,
     participant_of,
     process_route_url,
     redirect_with_notice,
     render_process,
+    throttled,
 )
 
 
@@ -53,12 +52,12 @@ FOLLOW_LINK_SENT = gettext_lazy(
 
 @never_cache
 @sensitive_post_parameters()
+@throttled("follow")
 def follow(request, process):
     if request.method != "POST":
         return render_process(request, process, notices=notices_for(request))
     participant = participant_of(request)
     try:
-        check_rate_limit("follow", fingerprint(request))
         if participant is not None:
             follow_process(process, participant)
             return followed(
