@@ -49,6 +49,11 @@ def unsubscribe_link(message):
     return path_of(re.search(r"https?://\S+/participation/ne-plus-suivre/\S+/", message.body).group(0))
 
 
+def end_convention(process):
+    convention = Convention.objects.get(commune=process.get_parent().specific.commune)
+    record_revocation(convention, decided_on=TODAY, reason="Manquement constaté au règlement.")
+
+
 @pytest.fixture
 def confirmed(process):
     return ProcessFollow.objects.create(process=process, email=FOLLOWER, confirmed_at=timezone.now())
