@@ -27,6 +27,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import Client, override_settings
 from django.urls import resolve, reverse
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from wagtail.models import Page, get_page_models
@@ -34,13 +35,15 @@ from wagtail.models import Page, get_page_models
 from charter.models import LegalTextKind
 from communes.models import CommuneSpacePage
 from participation.demo import add_questionnaire
-from participation.models import ContributionStatus, EventRegistration, ProcessPage
+from participation.models import ContributionStatus, EventRegistration, ProcessFollow, ProcessPage
+from participation.services.follows import FOLLOW_ACTION, unsubscribe_token
 from participation.services.links import (
     APPEAL_SALT,
     CONFIRM_SALT,
     REGISTRATION_CANCEL_SALT,
     REGISTRATION_CONFIRM_SALT,
 )
+from participation.services.participants import action_url
 from participation.services.personal_data import rights_url
 from search.api import PublicPagesAPIViewSet
 from tests.config.matrix_urls import routes
@@ -259,6 +262,8 @@ def _route_values(route, world):
         "participation:my_data_download": {"token": world["rights_token"]},
         "participation:confirm_registration": {"token": world["registration_confirm_token"]},
         "participation:cancel_registration": {"token": world["registration_cancel_token"]},
+        "participation:confirm_action": {"token": world["action_token"]},
+        "participation:unsubscribe": {"token": world["unsubscribe_token"]},
         "wagtailapi:pages:detail": {"pk": world["process"].pk},
         "feeds:commune_rss": {"slug": world["space"].slug},
         "feeds:commune_atom": {"slug": world["space"].slug},
@@ -430,7 +435,10 @@ def world(module_transaction):
     confirmed = add_contribution(process, "Une contribution à soi.", email=email)
     rejected = add_contribution(process, "Une contribution refusée.", email=email, status=ContributionStatus.REJECTED)
     registration = EventRegistration.objects.create(process=process, name="Alex", email=email)
+    follow = ProcessFollow.objects.create(process=process, email=email, confirmed_at=timezone.now())
     world = {
+        "action_token": action_url(email, FOLLOW_ACTION, process_id=process.pk).rstrip("/").rsplit("/", 1)[-1],
+        "unsubscribe_token": unsubscribe_token(follow),
         "registration_confirm_token": signing.dumps(registration.pk, salt=REGISTRATION_CONFIRM_SALT),
         "registration_cancel_token": signing.dumps(registration.pk, salt=REGISTRATION_CANCEL_SALT),
         "own_registrations": [registration.pk],
