@@ -40,6 +40,10 @@ class FollowForm(forms.Form):
         return bool(self.cleaned_data.get("website"))
 
 
+# The process page holds other forms with an email field: this one's ids and names are its own.
+FOLLOW_PREFIX = "suivre"
+
+
 def followed(request, process, text):
     return redirect_with_notice(request, process_route_url(request, process, "follow", "#suivre"), "follow", text)
 
@@ -63,7 +67,7 @@ def follow(request, process):
             return followed(
                 request, process, _("C'est noté : vous recevrez par courriel les nouvelles de cette démarche.")
             )
-        form = FollowForm(request.POST)
+        form = FollowForm(request.POST, prefix=FOLLOW_PREFIX)
         if not form.is_valid():
             return render_process(request, process, status=400, follow_form=form)
         if not form.is_from_a_robot:
@@ -109,4 +113,8 @@ def follow_context(process, request):
             process=process, contributor_key=participant.contributor_key, confirmed_at__isnull=False
         ).exists()
     )
-    return {"follow_form": FollowForm(), "has_pass": participant is not None, "following": following}
+    return {
+        "follow_form": FollowForm(prefix=FOLLOW_PREFIX),
+        "has_pass": participant is not None,
+        "following": following,
+    }

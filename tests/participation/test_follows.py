@@ -63,7 +63,7 @@ def confirmed(process):
 
 
 def test_without_a_pass_following_takes_the_emailed_link(client, process):
-    response = client.post(follow_url(process), {"email": FOLLOWER, "website": ""})
+    response = client.post(follow_url(process), {"suivre-email": FOLLOWER, "suivre-website": ""})
 
     assert response.status_code == 303 and response.url.endswith("suivre/#suivre")
     assert "Un courriel vient de vous être envoyé" in text_of(client.get(response.url))
@@ -99,7 +99,7 @@ def test_with_a_pass_the_follow_is_confirmed_at_once_without_email(client, proce
 
 
 def test_asking_again_for_an_address_that_follows_tells_nothing_more(client, process, confirmed):
-    response = client.post(follow_url(process), {"email": FOLLOWER.upper(), "website": ""})
+    response = client.post(follow_url(process), {"suivre-email": FOLLOWER.upper(), "suivre-website": ""})
 
     assert response.status_code == 303
     assert ProcessFollow.objects.count() == 1 and ProcessFollow.objects.get().email == FOLLOWER
@@ -107,7 +107,7 @@ def test_asking_again_for_an_address_that_follows_tells_nothing_more(client, pro
 
 @pytest.mark.parametrize("email", ["", "pas-une-adresse", "a@" + "b" * 300 + ".fr"])
 def test_a_bad_address_is_refused_in_french(client, process, email):
-    response = client.post(follow_url(process), {"email": email, "website": ""})
+    response = client.post(follow_url(process), {"suivre-email": email, "suivre-website": ""})
 
     assert response.status_code == 400
     html = text_of(response)
@@ -116,7 +116,7 @@ def test_a_bad_address_is_refused_in_french(client, process, email):
 
 
 def test_a_robot_filling_the_honeypot_follows_nothing(client, process):
-    response = client.post(follow_url(process), {"email": FOLLOWER, "website": "http://spam.example"})
+    response = client.post(follow_url(process), {"suivre-email": FOLLOWER, "suivre-website": "http://spam.example"})
 
     assert response.status_code == 303
     assert ProcessFollow.objects.count() == 0 and mail.outbox == []
@@ -125,7 +125,8 @@ def test_a_robot_filling_the_honeypot_follows_nothing(client, process):
 def test_follow_requests_are_rate_limited(client, process, settings):
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "follow": (2, 600)}
     statuses = [
-        client.post(follow_url(process), {"email": f"n{n}@example.org", "website": ""}).status_code for n in range(3)
+        client.post(follow_url(process), {"suivre-email": f"n{n}@example.org", "suivre-website": ""}).status_code
+        for n in range(3)
     ]
 
     assert statuses == [303, 303, 429]
@@ -138,7 +139,7 @@ def test_a_process_of_an_ended_commune_cannot_be_followed(client, process):
         reason="Manquement constaté au règlement.",
     )
 
-    response = client.post(follow_url(process), {"email": FOLLOWER, "website": ""})
+    response = client.post(follow_url(process), {"suivre-email": FOLLOWER, "suivre-website": ""})
 
     assert response.status_code == 404
     with pytest.raises(Refused):
@@ -151,7 +152,7 @@ def test_a_process_of_an_ended_commune_cannot_be_followed(client, process):
 def test_an_internal_process_cannot_be_followed_from_outside(client, commune_space, legal_texts):
     internal = make_process(commune_space, "Télétravail des agents", audience="agents")
 
-    response = client.post(follow_url(internal), {"email": FOLLOWER, "website": ""})
+    response = client.post(follow_url(internal), {"suivre-email": FOLLOWER, "suivre-website": ""})
 
     assert response.status_code == 302 and "/connexion/" in response.url
     assert ProcessFollow.objects.count() == 0
@@ -230,7 +231,7 @@ def test_the_email_worker_sends_the_headers(process, confirmed, queued):  # noqa
     assert "ne-plus-suivre" in mail.outbox[0].message()["List-Unsubscribe"]
 
 
-def test_queue_email_without_headers_sends_none(queued):  # noqa: F811
+def test_queue_email_without_headers_sends_none(db, queued):  # noqa: F811
     from core.emails import queue_email
 
     queue_email("Sujet", "Texte.", ["a@example.org"])

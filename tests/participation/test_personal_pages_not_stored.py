@@ -14,7 +14,8 @@ from django.utils import timezone
 from wagtail.contrib.forms.models import FormSubmission
 
 from participation.demo import add_questionnaire
-from participation.models import ContributionStatus, EventRegistration, ProcessPage, QuestionnairePage
+from participation.models import ContributionStatus, EventRegistration, ProcessFollow, ProcessPage, QuestionnairePage
+from participation.services.follows import unsubscribe_url
 from participation.services.links import (
     appeal_url,
     confirmation_url,
@@ -57,6 +58,7 @@ def test_every_page_of_a_signed_link_is_never_stored(client, rejected, monkeypat
         event_capacity=5,
     )
     registration = EventRegistration.objects.create(process=meeting, name="Alex", email="alex@example.org")
+    follow = ProcessFollow.objects.create(process=meeting, email="alex@example.org", confirmed_at=timezone.now())
     monkeypatch.setitem(ACTIONS, "look", Action(perform=lambda participant: "/", describe=lambda: "regarder"))
     tokens = {
         "confirmation": token_of(confirmation_url(rejected)),
@@ -65,6 +67,7 @@ def test_every_page_of_a_signed_link_is_never_stored(client, rejected, monkeypat
         "data rights": token_of(rights_url(rejected.email)),
         "registration confirmation": token_of(registration_confirmation_url(registration)),
         "registration cancellation": token_of(registration_cancellation_url(registration)),
+        "unsubscribe": token_of(unsubscribe_url(follow)),
         "tampered": "un-lien-modifie",
     }
     patterns = signed_link_patterns()
