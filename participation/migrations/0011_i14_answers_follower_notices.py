@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('participation', '0009_supports_comments_answers_follows'),
+        ('participation', '0010_cover_image_alternative_text'),
     ]
 
     operations = [
