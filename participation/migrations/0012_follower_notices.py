@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('participation', '0010_cover_image_alternative_text'),
+        ('participation', '0011_embeds_need_a_transcript'),
     ]
 
     operations = [
