@@ -225,6 +225,7 @@ def test_keyboard_reaches_everything_with_a_visible_focus(name, way, urls, tabs)
 # --- The error pages Django renders without a URL of their own (no database: the 503 shows while it is down) -------
 
 ERROR_PAGES = {
+    "bad-request": "400.html",
     "server-error": "500.html",
     "unavailable": "503.html",
     "form-expired": "403_csrf.html",
