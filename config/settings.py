@@ -516,6 +516,8 @@ RATE_LIMITS = {
     "appeal": (5, 3600),
     # Following a process by email: each request without a pass emails a confirmation link.
     "follow": (env_int("RATE_LIMIT_FOLLOWS", 5), 600),
+    # Comments and replies on contributions, with or without a participant pass.
+    "comment": (10, 600),
     # Wagtail's "forgotten password" form: each request may email a staff member. Per client (a town hall behind
     # one address has room), and per account whatever the client (no flooding one mailbox from many addresses).
     "password_reset": (20, 3600),

@@ -4,7 +4,14 @@ from django.utils.translation import gettext_lazy as _
 from charter.models import LegalTextVersion
 from core.widgets import SaysRequiredForm
 
-from .models import CONTRIBUTION_MAX_LENGTH, CONTRIBUTION_MIN_LENGTH, PSEUDONYM_MAX_LENGTH, Theme
+from .models import (
+    COMMENT_MAX_LENGTH,
+    COMMENT_MIN_LENGTH,
+    CONTRIBUTION_MAX_LENGTH,
+    CONTRIBUTION_MIN_LENGTH,
+    PSEUDONYM_MAX_LENGTH,
+    Theme,
+)
 from .services.contributions import TERMS_CHANGED
 
 
@@ -129,3 +136,68 @@ class AppealForm(SaysRequiredForm):
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("De 10 à 1 000 caractères. Une seule contestation est possible."),
     )
+
+
+class CommentForm(HoneypotMixin, forms.Form):
+    """A comment on a published contribution, or a reply to a comment (`parent`). Without a participant pass, it
+    asks for the email that confirms it; with one, the pass stands for it.
+
+    Its ids are its own for each contribution and comment it answers (`auto_id`): a page shows one per
+    contribution, and two fields with one id would give one label to both.
+    """
+
+    pseudonym = forms.CharField(
+        label=_("Pseudonyme"),
+        max_length=PSEUDONYM_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
+        help_text=_("Seul ce nom est publié avec votre commentaire."),
+    )
+    email = forms.EmailField(
+        label=_("Adresse électronique"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text=_("Pour confirmer votre commentaire. Elle n'est jamais publiée."),
+        error_messages={"invalid": _("Saisissez une adresse électronique valide, par exemple nom@exemple.fr.")},
+    )
+    text = forms.CharField(
+        label=_("Votre commentaire"),
+        min_length=COMMENT_MIN_LENGTH,
+        max_length=COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("De %(min)s à %(max)s caractères.") % {"min": COMMENT_MIN_LENGTH, "max": COMMENT_MAX_LENGTH},
+    )
+    parent = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1, max_value=2**62)
+    accept = forms.BooleanField(
+        label=_("J'ai lu et j'accepte la charte d'utilisation et les conditions générales d'utilisation."),
+        error_messages={"required": _("Pour commenter, acceptez la charte et les conditions d'utilisation.")},
+    )
+    charter_version = forms.ModelChoiceField(queryset=LegalTextVersion.objects.all(), widget=forms.HiddenInput)
+    terms_version = forms.ModelChoiceField(queryset=LegalTextVersion.objects.all(), widget=forms.HiddenInput)
+
+    # The same handling of legal texts updated while the form was shown as for contributions (invariant 3).
+    _offer_terms_in_force = ContributionForm._offer_terms_in_force
+
+    def __init__(self, *args, with_email=True, terms=None, parent=None, prefix_id="commentaire", **kwargs):
+        kwargs.setdefault("auto_id", f"{prefix_id}_%s")
+        super().__init__(*args, **kwargs)
+        self.form_id = prefix_id
+        self.is_reply = parent is not None
+        if not with_email:
+            del self.fields["email"]
+        if parent is not None:
+            self.initial["parent"] = parent
+            self.fields["text"].label = _("Votre réponse")
+        self.terms_changed = False
+        if terms is not None and terms.available:
+            self.initial.update(charter_version=terms.charter.pk, terms_version=terms.terms.pk)
+            if self.is_bound:
+                self._offer_terms_in_force(terms)
+        self.fields["charter_version"].error_messages["required"] = _(
+            "Rechargez la page pour afficher la charte en vigueur."
+        )
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.terms_changed:
+            self._errors.pop("accept", None)  # one message: why the box is unticked again
+            self.add_error("accept", TERMS_CHANGED)
+        return cleaned_data

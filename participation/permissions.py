@@ -17,7 +17,7 @@ from communes.policies import sees_everything
 from communes.roles import commune_ids_for
 from core.permissions import ScopedPermissionPolicy
 
-from .models import Contribution, ContributionStatus, EventRegistration
+from .models import Comment, Contribution, ContributionStatus, EventRegistration
 
 READ_ACTIONS = {"view"}
 
@@ -40,12 +40,13 @@ def decidable_commune_ids(user):
 
 
 def can_moderate(user, contribution):
+    """May `user` decide on this contribution, or on this comment (both carry their commune)?"""
     return contribution.commune_id in decidable_commune_ids(user)
 
 
 def can_decide_appeal(user, appeal):
     """Never the moderator who decided first (Art. 7: moderation accountable to someone else)."""
-    return can_moderate(user, appeal.contribution) and appeal.original_moderator_id != user.pk
+    return can_moderate(user, appeal.target) and appeal.original_moderator_id != user.pk
 
 
 def organised_commune_ids(user):
@@ -100,6 +101,18 @@ class ContributionPermissionPolicy(ScopedPermissionPolicy):
         )
 
 
+class CommentPermissionPolicy(ContributionPermissionPolicy):
+    """Comments are moderated exactly like contributions: by the same people (the contribution's model permissions
+    are asked, `auth_model`), in the same communes, under the same rules."""
+
+    def __init__(self):
+        super().__init__(Comment, auth_model=Contribution)
+
+    def scope(self, user, action):
+        communes = moderated_commune_ids(user) if action in READ_ACTIONS else decidable_commune_ids(user)
+        return Comment.objects.filter(commune_id__in=communes).exclude(status=ContributionStatus.AWAITING_CONFIRMATION)
+
+
 class EventRegistrationPermissionPolicy(ScopedPermissionPolicy):
     """Who registered for a meeting: read by the commune organising it, and by Métropole staff.
 
@@ -124,4 +137,5 @@ class EventRegistrationPermissionPolicy(ScopedPermissionPolicy):
 
 def register_policies():
     register_permission_policy(Contribution, ContributionPermissionPolicy(Contribution))
+    register_permission_policy(Comment, CommentPermissionPolicy())
     register_permission_policy(EventRegistration, EventRegistrationPermissionPolicy(EventRegistration))

@@ -1,13 +1,14 @@
 from django.urls import path
 
 from . import views
-from .views import follows
+from .views import comments, follows
 
 app_name = "participation"
 urlpatterns = [
     path("confirmer/<str:token>/", views.confirm, name="confirm"),
     path("confirmer-action/<str:token>/", views.confirm_action, name="confirm_action"),
     path("contester/<str:token>/", views.appeal, name="appeal"),
+    path("contester-commentaire/<str:token>/", comments.appeal_comment, name="appeal_comment"),
     path("inscription/confirmer/<str:token>/", views.confirm_registration_link, name="confirm_registration"),
     path("inscription/annuler/<str:token>/", views.cancel_registration_link, name="cancel_registration"),
     path("mes-donnees/<str:token>/", views.my_data, name="my_data"),

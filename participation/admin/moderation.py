@@ -312,7 +312,9 @@ class ModerationPanel(Component):
 
     def get_context_data(self, parent_context):
         list_url = reverse(f"{MODERATION_URLS}:index")
-        return {"queues": [(label, count, f"{list_url}?queue={key}") for key, label, count in self.counts]}
+        queues = [(label, count, f"{list_url}?queue={key}") for key, label, count in self.counts]
+        # Other queues (comments: admin.comments) as (label, count, url).
+        return {"queues": queues + list(getattr(self, "more_queues", []))}
 
 
 def add_moderation_panel(request, panels):

@@ -18,7 +18,15 @@ from .contributions import (
     Report,
     contributor_key,
 )
-from .engagement import COMMENT_MAX_LENGTH, COMMENT_MIN_LENGTH, Comment, Participant, ProcessFollow, Support
+from .engagement import (
+    COMMENT_MAX_LENGTH,
+    COMMENT_MIN_LENGTH,
+    Comment,
+    CommentLogEntry,
+    Participant,
+    ProcessFollow,
+    Support,
+)
 from .events import EventRegistration
 from .notifications import FollowerNotice, FollowerNoticeKind
 from .processes import (
@@ -46,6 +54,7 @@ __all__ = [
     "AppealOutcome",
     "Audience",
     "Comment",
+    "CommentLogEntry",
     "Contribution",
     "ContributionLogEntry",
     "ContributionQuerySet",

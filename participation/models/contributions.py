@@ -183,9 +183,15 @@ class Contribution(KeyedByEmailMixin, index.Indexed, models.Model):
 
 
 class Report(models.Model):
-    """A visitor's report of a published contribution, citing a rule of the charter."""
+    """A visitor's report of a published contribution, or of a published comment, citing a rule of the charter."""
 
-    contribution = models.ForeignKey(Contribution, on_delete=models.CASCADE, related_name="reports")
+    # Exactly one of the two: what is reported.
+    contribution = models.ForeignKey(
+        Contribution, null=True, blank=True, on_delete=models.CASCADE, related_name="reports"
+    )
+    comment = models.ForeignKey(
+        "participation.Comment", null=True, blank=True, on_delete=models.CASCADE, related_name="reports"
+    )
     rule_key = models.CharField(_("règle invoquée"), max_length=40)
     # participation.services.abuse.reporter_fingerprint: a keyed hash of the client and this contribution, to count
     # distinct reporters for the contribution's life without storing who they are; forgotten ("purged-…") with the
@@ -195,7 +201,15 @@ class Report(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["contribution", "reporter_hash"], name="one_report_per_client")]
+        constraints = [
+            models.UniqueConstraint(fields=["contribution", "reporter_hash"], name="one_report_per_client"),
+            models.UniqueConstraint(fields=["comment", "reporter_hash"], name="one_report_per_client_per_comment"),
+            models.CheckConstraint(
+                condition=models.Q(contribution__isnull=False, comment__isnull=True)
+                | models.Q(contribution__isnull=True, comment__isnull=False),
+                name="report_names_one_target",
+            ),
+        ]
         verbose_name = _("signalement")
         verbose_name_plural = _("signalements")
 
@@ -209,9 +223,16 @@ class AppealOutcome(models.TextChoices):
 
 
 class Appeal(models.Model):
-    """The author contests a rejection, once; someone other than the first moderator decides."""
+    """The author contests a rejection (of a contribution or of a comment), once; someone other than the first
+    moderator decides."""
 
-    contribution = models.OneToOneField(Contribution, on_delete=models.CASCADE, related_name="appeal")
+    # Exactly one of the two: what was rejected.
+    contribution = models.OneToOneField(
+        Contribution, null=True, blank=True, on_delete=models.CASCADE, related_name="appeal"
+    )
+    comment = models.OneToOneField(
+        "participation.Comment", null=True, blank=True, on_delete=models.CASCADE, related_name="appeal"
+    )
     explanation = models.TextField(_("explication de l'auteur"), max_length=1000)
     created_at = models.DateTimeField(_("déposé le"), default=timezone.now)
     original_moderator = models.ForeignKey(
@@ -225,11 +246,25 @@ class Appeal(models.Model):
     response = models.TextField(_("réponse à l'auteur"), blank=True)
 
     class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(contribution__isnull=False, comment__isnull=True)
+                | models.Q(contribution__isnull=True, comment__isnull=False),
+                name="appeal_names_one_target",
+            )
+        ]
         verbose_name = _("contestation")
         verbose_name_plural = _("contestations")
 
     def __str__(self):
+        if self.comment_id:
+            return _("Contestation du commentaire n° %(pk)s") % {"pk": self.comment_id}
         return _("Contestation de la contribution n° %(pk)s") % {"pk": self.contribution_id}
+
+    @property
+    def target(self):
+        """What was rejected: the contribution or the comment."""
+        return self.comment if self.comment_id else self.contribution
 
     @property
     def is_decided(self):

@@ -10,8 +10,11 @@ listed and erased with the rest through the personal link.
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from wagtail.models.audit_log import BaseLogEntry, ModelLogEntryManager
+from wagtail.permissions import policy_registry
 
 from .contributions import PSEUDONYM_MAX_LENGTH, Contribution, ContributionStatus, KeyedByEmailMixin
 from .processes import ProcessPage
@@ -58,6 +61,17 @@ class Support(models.Model):
 
     def __str__(self):
         return _("Soutien n° %(pk)s") % {"pk": self.pk}
+
+
+class CommentQuerySet(models.QuerySet):
+    def public(self):
+        """What anyone may read: published comments, and published replies to a published comment."""
+        return self.filter(status=ContributionStatus.PUBLISHED).filter(
+            models.Q(parent__isnull=True) | models.Q(parent__status=ContributionStatus.PUBLISHED)
+        )
+
+    def for_communes(self, commune_ids):
+        return self.filter(commune_id__in=commune_ids)
 
 
 class Comment(KeyedByEmailMixin, models.Model):
@@ -111,6 +125,8 @@ class Comment(KeyedByEmailMixin, models.Model):
     decision_reason = models.TextField(_("explication donnée à l'auteur"), blank=True)
     anonymised_at = models.DateTimeField(_("données personnelles effacées le"), null=True, blank=True)
 
+    objects = CommentQuerySet.as_manager()
+
     class Meta:
         ordering = ["created_at", "pk"]
         indexes = [models.Index(fields=["contribution", "status", "published_at"])]
@@ -127,6 +143,35 @@ class Comment(KeyedByEmailMixin, models.Model):
     @property
     def process(self):
         return self.contribution.process
+
+    @property
+    def is_public(self):
+        return self.status == ContributionStatus.PUBLISHED and (self.parent_id is None or self.parent.is_public)
+
+    @property
+    def excerpt(self):
+        return self.text if len(self.text) <= 140 else self.text[:139] + "…"
+
+
+class CommentLogEntryManager(ModelLogEntryManager):
+    def viewable_by_user(self, user):
+        """The audit log of the comments the permission policy lets `user` read (invariant 5)."""
+        readable = policy_registry.get_by_type(Comment).instances_user_has_permission_for(user, "view")
+        keys = readable.annotate(key=Cast("pk", output_field=models.CharField())).values("key")
+        return self.filter(object_id__in=keys)
+
+
+class CommentLogEntry(BaseLogEntry):
+    """Moderation decisions on comments in Wagtail's audit log, readable only by those who moderate that commune."""
+
+    object_id = models.CharField(max_length=255, db_index=True)
+
+    objects = CommentLogEntryManager()
+
+    class Meta(BaseLogEntry.Meta):
+        ordering = ["-timestamp", "-id"]
+        verbose_name = _("journal des commentaires")
+        verbose_name_plural = _("journal des commentaires")
 
 
 class ProcessFollow(KeyedByEmailMixin, models.Model):

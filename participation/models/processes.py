@@ -339,6 +339,18 @@ class ProcessPage(CommunePageMixin, RoutablePageMixin, Page):
 
         return report(request, self, contribution_id)
 
+    @path("contributions/<int:contribution_id>/commenter/", name="comment")
+    def comment_route(self, request, contribution_id):
+        from ..views.comments import comment
+
+        return comment(request, self, contribution_id)
+
+    @path("commentaires/<int:comment_id>/signaler/", name="report_comment")
+    def report_comment_route(self, request, comment_id):
+        from ..views.comments import report_comment
+
+        return report_comment(request, self, comment_id)
+
     # Page paths cannot hold a dot: the format is the last segment (…/donnees/csv/, …/donnees/json/).
     @path("donnees/<str:file_format>/", name="open_data")
     def open_data_route(self, request, file_format):

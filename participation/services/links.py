@@ -6,11 +6,12 @@ from django.core import signing
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from ..models import Contribution, EventRegistration
+from ..models import Comment, Contribution, EventRegistration
 from . import Refused
 
 CONFIRM_SALT = "participation.contribution.confirm"
 APPEAL_SALT = "participation.contribution.appeal"
+COMMENT_APPEAL_SALT = "participation.comment.appeal"
 REGISTRATION_CONFIRM_SALT = "participation.registration.confirm"
 REGISTRATION_CANCEL_SALT = "participation.registration.cancel"
 
@@ -19,7 +20,7 @@ def _signed_url(view_name, pk, salt):
     return settings.PUBLIC_BASE_URL + reverse(view_name, args=[signing.dumps(pk, salt=salt)])
 
 
-def _object_from_token(queryset, token, salt, max_age, *, expired, missing):
+def _object_from_token(queryset, token, salt, max_age, *, expired, missing, related="process"):
     """The object a signed link names; a forged, expired or other kind of link is refused in French."""
     try:
         pk = signing.loads(token, salt=salt, max_age=max_age)
@@ -27,7 +28,7 @@ def _object_from_token(queryset, token, salt, max_age, *, expired, missing):
         raise Refused(expired) from None
     except signing.BadSignature:
         raise Refused(_("Ce lien n'est pas valide. Vérifiez qu'il a été copié en entier.")) from None
-    found = queryset.select_related("process").filter(pk=pk).first()
+    found = queryset.select_related(related).filter(pk=pk).first()
     if found is None:
         raise Refused(missing)
     return found
@@ -37,8 +38,11 @@ def confirmation_url(contribution):
     return _signed_url("participation:confirm", contribution.pk, CONFIRM_SALT)
 
 
-def appeal_url(contribution):
-    return _signed_url("participation:appeal", contribution.pk, APPEAL_SALT)
+def appeal_url(item):
+    """The link to contest the rejection of a contribution, or of a comment."""
+    if isinstance(item, Comment):
+        return _signed_url("participation:appeal_comment", item.pk, COMMENT_APPEAL_SALT)
+    return _signed_url("participation:appeal", item.pk, APPEAL_SALT)
 
 
 def contribution_from_token(token, salt, max_age):
@@ -54,6 +58,18 @@ def contribution_from_token(token, salt, max_age):
 
 def contribution_for_appeal(token):
     return contribution_from_token(token, APPEAL_SALT, settings.APPEAL_LINK_DAYS * 86400)
+
+
+def comment_for_appeal(token):
+    return _object_from_token(
+        Comment.objects,
+        token,
+        COMMENT_APPEAL_SALT,
+        settings.APPEAL_LINK_DAYS * 86400,
+        expired=_("Ce lien a expiré : le délai pour contester la décision est passé."),
+        missing=_("Ce commentaire n'existe plus."),
+        related="contribution__process",
+    )
 
 
 # --- Meeting registrations ---------------------------------------------------------------------

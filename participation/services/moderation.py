@@ -1,6 +1,8 @@
 """Moderation (DESIGN invariant 6): decisions that cite the charter, reports, appeals decided by someone else.
 
-Every decision records who, when, what and which rule, and enters Wagtail's audit log.
+Every decision records who, when, what and which rule, and enters Wagtail's audit log. Contributions and comments
+go through the same functions (each takes either): the same states, rules, reports, threshold, appeal and log; only
+the words of the emails differ (`MESSAGES`).
 """
 
 from django.conf import settings
@@ -11,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail.log_actions import log
 
 from charter.services import current_charter_rules
@@ -19,12 +22,88 @@ from communes.models import CommuneRole
 from communes.roles import STAFF_GROUP_NAME
 from core.emails import queue_email
 
-from ..models import Appeal, AppealOutcome, Contribution, ContributionStatus, Report
+from ..models import Appeal, AppealOutcome, Comment, Contribution, ContributionStatus, Report
 from ..permissions import can_decide_appeal, can_moderate
 from . import Refused
 from .abuse import reporter_fingerprint
+from .comment_counts import refresh_comment_count
 from .emails import public_url, send_to_author
 from .links import appeal_url
+
+# What the emails and refusals say of each kind of thing moderated (a contribution is feminine, a comment is not).
+MESSAGES = {
+    "contribution": {
+        "approved_subject": gettext_lazy("Votre contribution est publiée"),
+        "approved": gettext_lazy("Votre contribution à la démarche « %(process)s » est publiée."),
+        "rejected_subject": gettext_lazy("Votre contribution n'a pas été publiée"),
+        "rejected": gettext_lazy("Votre contribution à la démarche « %(process)s » n'a pas été publiée."),
+        "hidden_subject": gettext_lazy("Votre contribution a été masquée"),
+        "hidden": gettext_lazy("Votre contribution à la démarche « %(process)s » a été masquée."),
+        "explain_rejected": gettext_lazy("Expliquez à l'auteur pourquoi sa contribution est refusée."),
+        "explain_hidden": gettext_lazy("Expliquez à l'auteur pourquoi sa contribution est masquée."),
+        "wrong_state": gettext_lazy("Cette décision ne s'applique pas à une contribution dans l'état « %(status)s »."),
+        "not_published": gettext_lazy("Cette contribution n'est plus publiée."),
+        "choose_rule": gettext_lazy("Choisissez la règle de la charte que cette contribution ne respecte pas."),
+        "already_reported": gettext_lazy(
+            "Vous avez déjà signalé cette contribution. Merci, les modérateurs en sont informés."
+        ),
+        "only_rejected": gettext_lazy("Seule une contribution refusée peut être contestée."),
+        "appeal_filed": gettext_lazy("L'auteur d'une contribution refusée sur « %(process)s » conteste la décision."),
+        "appeal_decided": gettext_lazy(
+            "Votre contestation de la décision sur votre contribution à « %(process)s » a été examinée."
+        ),
+    },
+    "comment": {
+        "approved_subject": gettext_lazy("Votre commentaire est publié"),
+        "approved": gettext_lazy("Votre commentaire sur une contribution à la démarche « %(process)s » est publié."),
+        "rejected_subject": gettext_lazy("Votre commentaire n'a pas été publié"),
+        "rejected": gettext_lazy(
+            "Votre commentaire sur une contribution à la démarche « %(process)s » n'a pas été publié."
+        ),
+        "hidden_subject": gettext_lazy("Votre commentaire a été masqué"),
+        "hidden": gettext_lazy("Votre commentaire sur une contribution à la démarche « %(process)s » a été masqué."),
+        "explain_rejected": gettext_lazy("Expliquez à l'auteur pourquoi son commentaire est refusé."),
+        "explain_hidden": gettext_lazy("Expliquez à l'auteur pourquoi son commentaire est masqué."),
+        "wrong_state": gettext_lazy("Cette décision ne s'applique pas à un commentaire dans l'état « %(status)s »."),
+        "not_published": gettext_lazy("Ce commentaire n'est plus publié."),
+        "choose_rule": gettext_lazy("Choisissez la règle de la charte que ce commentaire ne respecte pas."),
+        "already_reported": gettext_lazy(
+            "Vous avez déjà signalé ce commentaire. Merci, les modérateurs en sont informés."
+        ),
+        "only_rejected": gettext_lazy("Seul un commentaire refusé peut être contesté."),
+        "appeal_filed": gettext_lazy("L'auteur d'un commentaire refusé sur « %(process)s » conteste la décision."),
+        "appeal_decided": gettext_lazy(
+            "Votre contestation de la décision sur votre commentaire à « %(process)s » a été examinée."
+        ),
+    },
+}
+
+
+def kind_of(item):
+    """ "contribution" or "comment": the name of its log actions, its admin views, its words."""
+    return "comment" if isinstance(item, Comment) else "contribution"
+
+
+def _say(item, key, **values):
+    return str(MESSAGES[kind_of(item)][key]) % values if values else str(MESSAGES[kind_of(item)][key])
+
+
+def _target(item):
+    """The lookup of the reports and appeal of `item`."""
+    return {kind_of(item): item}
+
+
+def inspect_url(item):
+    """Where a moderator reads and decides on `item` in the admin."""
+    namespace = "comments" if kind_of(item) == "comment" else "contributions"
+    return settings.WAGTAILADMIN_BASE_URL + reverse(f"{namespace}:inspect", args=[item.pk])
+
+
+def public_url_of(item):
+    """The process page (at the comment, for a comment)."""
+    if isinstance(item, Comment):
+        return public_url(item.contribution.process) + f"#commentaire-{item.pk}"
+    return public_url(item.process)
 
 
 def commune_moderators(commune_id):
@@ -35,7 +114,7 @@ def commune_moderators(commune_id):
 
 
 def notify_moderators(process):
-    """At most one email per process per hour, however many contributions arrive."""
+    """At most one email per process per hour, however many contributions and comments arrive."""
     if not cache.add(f"participation:moderators-notified:{process.pk}", True, timeout=3600):
         return False
     space = commune_space_of(process)
@@ -43,15 +122,22 @@ def notify_moderators(process):
     if not recipients:
         return False
     waiting = Contribution.objects.filter(process=process, status=ContributionStatus.AWAITING_MODERATION).count()
+    paragraphs = [
+        _("%(count)s contribution(s) à modérer sur la démarche « %(process)s ».")
+        % {"count": waiting, "process": process.title},
+        settings.WAGTAILADMIN_BASE_URL + reverse("contributions:index"),
+    ]
+    comments = Comment.objects.filter(
+        contribution__process=process, status=ContributionStatus.AWAITING_MODERATION
+    ).count()
+    if comments:
+        paragraphs += [
+            _("%(count)s commentaire(s) à modérer sur la même démarche.") % {"count": comments},
+            settings.WAGTAILADMIN_BASE_URL + reverse("comments:index"),
+        ]
     queue_email(
         _("Des contributions attendent votre modération : %(process)s") % {"process": process.title},
-        "\n\n".join(
-            [
-                _("%(count)s contribution(s) à modérer sur la démarche « %(process)s ».")
-                % {"count": waiting, "process": process.title},
-                settings.WAGTAILADMIN_BASE_URL + reverse("contributions:index"),
-            ]
-        ),
+        "\n\n".join(paragraphs),
         recipients,
     )
     return True
@@ -73,154 +159,165 @@ def _rule(rule_key):
 
 
 # Which decision may follow which state; once the author appeals, only the decision on the appeal may
-# change the contribution, and that decision is final.
+# change the contribution (or the comment), and that decision is final.
 DECISION_SOURCES = {
-    "participation.contribution_approved": {
+    "approved": {
         ContributionStatus.AWAITING_MODERATION,
         ContributionStatus.HIDDEN,
         ContributionStatus.REJECTED,
     },
-    "participation.contribution_rejected": {ContributionStatus.AWAITING_MODERATION, ContributionStatus.HIDDEN},
-    "participation.contribution_hidden": {ContributionStatus.PUBLISHED},
-    "participation.contribution_restored": {ContributionStatus.HIDDEN},
+    "rejected": {ContributionStatus.AWAITING_MODERATION, ContributionStatus.HIDDEN},
+    "hidden": {ContributionStatus.PUBLISHED},
+    "restored": {ContributionStatus.HIDDEN},
 }
 
 
-def _refuse_unless_decidable(contribution, action):
-    if Appeal.objects.filter(contribution=contribution).exists():
+DECISION_FIELDS = ["status", "decided_by", "decided_at", "rule_key", "rule_title", "decision_reason", "published_at"]
+
+
+def _refuse_unless_decidable(item, verb):
+    if Appeal.objects.filter(**_target(item)).exists():
         raise ValidationError(
             _("L'auteur a contesté la décision : seule la réponse à sa contestation peut encore la changer.")
         )
-    if contribution.status not in DECISION_SOURCES[action]:
-        raise ValidationError(
-            _("Cette décision ne s'applique pas à une contribution dans l'état « %(status)s ».")
-            % {"status": contribution.get_status_display()}
-        )
+    if item.status not in DECISION_SOURCES[verb]:
+        raise ValidationError(_say(item, "wrong_state", status=item.get_status_display()))
 
 
-def _decide(contribution, user, status, action, *, rule_key="", reason="", by_appeal=False):
-    if not by_appeal:
-        _refuse_unless_decidable(contribution, action)
-    contribution.status = status
-    contribution.decided_by = user
-    contribution.decided_at = timezone.now()
-    contribution.rule_key = rule_key
-    contribution.rule_title = _rule(rule_key) if rule_key else ""
-    contribution.decision_reason = reason
-    if status == ContributionStatus.PUBLISHED and contribution.published_at is None:
-        contribution.published_at = contribution.decided_at
-    contribution.save()
-    contribution.reports.filter(resolved_at__isnull=True).update(resolved_at=contribution.decided_at)
-    log(contribution, action, user=user, data={"status": status, "rule": rule_key})
+def _decide(item, user, status, verb, *, rule_key="", reason="", action=None):
+    """Record a decision on a contribution or a comment; `action` (the decision on an appeal) skips the check of
+    the state, that decision being the last word."""
+    if action is None:
+        _refuse_unless_decidable(item, verb)
+    was_published = item.published_at is not None
+    item.status = status
+    item.decided_by = user
+    item.decided_at = timezone.now()
+    item.rule_key = rule_key
+    item.rule_title = _rule(rule_key) if rule_key else ""
+    item.decision_reason = reason
+    if status == ContributionStatus.PUBLISHED and item.published_at is None:
+        item.published_at = item.decided_at
+    # Only what a decision changes: a contribution read before a comment or a support arrived must not write back
+    # its stale counts.
+    item.save(update_fields=DECISION_FIELDS)
+    item.reports.filter(resolved_at__isnull=True).update(resolved_at=item.decided_at)
+    log(item, action or f"participation.{kind_of(item)}_{verb}", user=user, data={"status": status, "rule": rule_key})
+    if isinstance(item, Comment):
+        comment_changed(item, first_published=not was_published and status == ContributionStatus.PUBLISHED)
 
 
 @transaction.atomic
-def approve(contribution, user):
-    _require(can_moderate(user, contribution))
-    _decide(contribution, user, ContributionStatus.PUBLISHED, "participation.contribution_approved")
+def approve(item, user):
+    """Publish a contribution or a comment awaiting moderation (or hidden, or rejected)."""
+    _require(can_moderate(user, item))
+    _decide(item, user, ContributionStatus.PUBLISHED, "approved")
     send_to_author(
-        contribution,
-        _("Votre contribution est publiée"),
-        [
-            _("Votre contribution à la démarche « %(process)s » est publiée.")
-            % {"process": contribution.process.title},
-            public_url(contribution.process),
-        ],
+        item,
+        _say(item, "approved_subject"),
+        [_say(item, "approved", process=item.process.title), public_url_of(item)],
     )
 
 
 @transaction.atomic
-def reject(contribution, user, *, rule_key, reason):
-    _require(can_moderate(user, contribution))
+def reject(item, user, *, rule_key, reason):
+    _require(can_moderate(user, item))
     _rule(rule_key)
     if not reason.strip():
-        raise ValidationError({"reason": _("Expliquez à l'auteur pourquoi sa contribution est refusée.")})
-    _decide(
-        contribution,
-        user,
-        ContributionStatus.REJECTED,
-        "participation.contribution_rejected",
-        rule_key=rule_key,
-        reason=reason,
-    )
+        raise ValidationError({"reason": _say(item, "explain_rejected")})
+    _decide(item, user, ContributionStatus.REJECTED, "rejected", rule_key=rule_key, reason=reason)
     send_to_author(
-        contribution,
-        _("Votre contribution n'a pas été publiée"),
+        item,
+        _say(item, "rejected_subject"),
         [
-            _("Votre contribution à la démarche « %(process)s » n'a pas été publiée.")
-            % {"process": contribution.process.title},
-            _("Règle de la charte d'utilisation concernée : %(rule)s.") % {"rule": contribution.rule_title},
+            _say(item, "rejected", process=item.process.title),
+            _("Règle de la charte d'utilisation concernée : %(rule)s.") % {"rule": item.rule_title},
             _("Explication du modérateur : %(reason)s") % {"reason": reason},
             _("Vous pouvez contester cette décision une fois, dans les %(days)s jours, en expliquant pourquoi :")
             % {"days": settings.APPEAL_LINK_DAYS},
-            appeal_url(contribution),
+            appeal_url(item),
         ],
     )
 
 
 @transaction.atomic
-def hide(contribution, user, *, rule_key, reason):
-    _require(can_moderate(user, contribution))
+def hide(item, user, *, rule_key, reason):
+    _require(can_moderate(user, item))
     _rule(rule_key)
     if not reason.strip():
-        raise ValidationError({"reason": _("Expliquez à l'auteur pourquoi sa contribution est masquée.")})
-    _decide(
-        contribution,
-        user,
-        ContributionStatus.HIDDEN,
-        "participation.contribution_hidden",
-        rule_key=rule_key,
-        reason=reason,
-    )
+        raise ValidationError({"reason": _say(item, "explain_hidden")})
+    _decide(item, user, ContributionStatus.HIDDEN, "hidden", rule_key=rule_key, reason=reason)
     send_to_author(
-        contribution,
-        _("Votre contribution a été masquée"),
+        item,
+        _say(item, "hidden_subject"),
         [
-            _("Votre contribution à la démarche « %(process)s » a été masquée.")
-            % {"process": contribution.process.title},
-            _("Règle de la charte d'utilisation concernée : %(rule)s.") % {"rule": contribution.rule_title},
+            _say(item, "hidden", process=item.process.title),
+            _("Règle de la charte d'utilisation concernée : %(rule)s.") % {"rule": item.rule_title},
             _("Explication du modérateur : %(reason)s") % {"reason": reason},
         ],
     )
 
 
 @transaction.atomic
-def restore(contribution, user):
-    """Publish again a hidden (or reported) contribution the moderator finds within the charter."""
-    _require(can_moderate(user, contribution))
-    _decide(contribution, user, ContributionStatus.PUBLISHED, "participation.contribution_restored")
+def restore(item, user):
+    """Publish again a hidden (or reported) contribution or comment the moderator finds within the charter."""
+    _require(can_moderate(user, item))
+    _decide(item, user, ContributionStatus.PUBLISHED, "restored")
+
+
+# --- Comments: what follows a change of state ---------------------------------------------------------------
+
+
+def comment_changed(comment, *, first_published=False):
+    """Keep the contribution's count exact; the first time a comment is published, tell the contribution's
+    author (never the commenter's own contribution: they know)."""
+    refresh_comment_count(comment.contribution_id)
+    if not first_published or not comment.is_public:
+        return
+    contribution = comment.contribution
+    if contribution.contributor_key and contribution.contributor_key == comment.contributor_key:
+        return
+    send_to_author(
+        contribution,
+        _("Un commentaire sur votre contribution"),
+        [
+            _("%(pseudonym)s a commenté votre contribution à la démarche « %(process)s » :")
+            % {"pseudonym": comment.pseudonym, "process": contribution.process.title},
+            comment.text,
+            public_url_of(comment),
+        ],
+    )
 
 
 # --- Reports -----------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def report_contribution(contribution, *, rule_key, client_address):
-    """Record one client's report; past the threshold of distinct reports, hide until a moderator decides.
+def report_content(item, *, rule_key, client_address):
+    """Record one client's report of a contribution or a comment; past the threshold of distinct reports, hide it
+    until a moderator decides.
 
-    A client's report counts once for the contribution's life, whichever server and whatever day it comes on.
+    A client's report counts once for the item's life, whichever server and whatever day it comes on.
     """
-    if contribution.status != ContributionStatus.PUBLISHED:
-        raise Refused(_("Cette contribution n'est plus publiée."))
+    if item.status != ContributionStatus.PUBLISHED:
+        raise Refused(_say(item, "not_published"))
     if rule_key not in dict(current_charter_rules()):
-        raise Refused(_("Choisissez la règle de la charte que cette contribution ne respecte pas."))
+        raise Refused(_say(item, "choose_rule"))
+    # The kind is in the hash: a client's reports of a contribution and of a comment with the same id differ.
+    hashed = item.pk if kind_of(item) == "contribution" else f"comment-{item.pk}"
     try:
         with transaction.atomic():
             Report.objects.create(
-                contribution=contribution,
-                rule_key=rule_key,
-                reporter_hash=reporter_fingerprint(contribution.pk, client_address),
+                rule_key=rule_key, reporter_hash=reporter_fingerprint(hashed, client_address), **_target(item)
             )
     except IntegrityError:
-        raise Refused(
-            _("Vous avez déjà signalé cette contribution. Merci, les modérateurs en sont informés.")
-        ) from None
+        raise Refused(_say(item, "already_reported")) from None
     with transaction.atomic():
         # Under the row's lock, read afresh: two reports arriving together hide it once, and a moderator's
         # decision or an anonymisation made meanwhile is neither undone nor overwritten.
-        locked = Contribution.objects.select_for_update().filter(pk=contribution.pk).first()
+        locked = type(item).objects.select_for_update().filter(pk=item.pk).first()
         if locked is None:  # deleted meanwhile (its author erased it, or retention): nothing left to hide
-            raise Refused(_("Cette contribution n'est plus publiée."))
+            raise Refused(_say(item, "not_published"))
         open_reports = locked.reports.filter(resolved_at__isnull=True).count()
         if locked.status == ContributionStatus.PUBLISHED and open_reports >= settings.REPORT_THRESHOLD:
             locked.status = ContributionStatus.HIDDEN
@@ -229,37 +326,43 @@ def report_contribution(contribution, *, rule_key, client_address):
             locked.rule_key = rule_key
             locked.rule_title = dict(current_charter_rules())[rule_key]
             locked.save(update_fields=["status", "decided_by", "decided_at", "rule_key", "rule_title"])
-            log(locked, "participation.contribution_hidden_by_reports", data={"reports": open_reports})
+            log(locked, f"participation.{kind_of(item)}_hidden_by_reports", data={"reports": open_reports})
+            if isinstance(locked, Comment):
+                comment_changed(locked)
             notify_moderators(locked.process)
     return locked
+
+
+# The name the views and tests of contributions know.
+report_contribution = report_content
 
 
 # --- Appeals ----------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def file_appeal(contribution, explanation):
+def file_appeal(item, explanation):
+    """The author of a rejected contribution or comment contests the decision, once."""
     explanation = explanation.strip()
-    space = commune_space_of(contribution.process)
+    space = commune_space_of(item.process)
     if space is None or not is_commune_active(space.commune_id):
         raise Refused(_("La commune ne participe plus à la plateforme : la décision ne peut plus être contestée ici."))
-    if contribution.status != ContributionStatus.REJECTED:
-        raise Refused(_("Seule une contribution refusée peut être contestée."))
-    if Appeal.objects.filter(contribution=contribution).exists():
+    if item.status != ContributionStatus.REJECTED:
+        raise Refused(_say(item, "only_rejected"))
+    if Appeal.objects.filter(**_target(item)).exists():
         raise Refused(_("Vous avez déjà contesté cette décision : une contestation est possible une seule fois."))
     if not 10 <= len(explanation) <= 1000:
         raise Refused(_("Expliquez en quelques phrases (10 à 1 000 caractères) pourquoi vous contestez la décision."))
-    appeal = Appeal.objects.create(
-        contribution=contribution, explanation=explanation, original_moderator=contribution.decided_by
-    )
-    log(contribution, "participation.appeal_filed")
+    appeal = Appeal.objects.create(explanation=explanation, original_moderator=item.decided_by, **_target(item))
+    log(item, "participation.appeal_filed")
     _notify_appeal_reviewers(appeal)
     return appeal
 
 
 def _notify_appeal_reviewers(appeal):
     """The other moderators of the commune; Métropole staff when there is no other."""
-    reviewers = commune_moderators(appeal.contribution.commune_id).exclude(pk=appeal.original_moderator_id)
+    item = appeal.target
+    reviewers = commune_moderators(item.commune_id).exclude(pk=appeal.original_moderator_id)
     if not reviewers.exists():
         reviewers = (
             get_user_model()
@@ -272,13 +375,7 @@ def _notify_appeal_reviewers(appeal):
     if recipients:
         queue_email(
             _("Une décision de modération est contestée"),
-            "\n\n".join(
-                [
-                    _("L'auteur d'une contribution refusée sur « %(process)s » conteste la décision.")
-                    % {"process": appeal.contribution.process.title},
-                    settings.WAGTAILADMIN_BASE_URL + reverse("contributions:inspect", args=[appeal.contribution_id]),
-                ]
-            ),
+            "\n\n".join([_say(item, "appeal_filed", process=item.process.title), inspect_url(item)]),
             recipients,
         )
 
@@ -298,17 +395,16 @@ def decide_appeal(appeal, user, *, outcome, response):
     appeal.decided_by = user
     appeal.decided_at = timezone.now()
     appeal.save()
-    contribution = appeal.contribution
+    item = appeal.target
     if outcome == AppealOutcome.OVERTURNED:
-        _decide(contribution, user, ContributionStatus.PUBLISHED, "participation.appeal_overturned", by_appeal=True)
+        _decide(item, user, ContributionStatus.PUBLISHED, "approved", action="participation.appeal_overturned")
     else:
-        log(contribution, "participation.appeal_upheld", user=user)
+        log(item, "participation.appeal_upheld", user=user)
     send_to_author(
-        contribution,
+        item,
         _("Réponse à votre contestation"),
         [
-            _("Votre contestation de la décision sur votre contribution à « %(process)s » a été examinée.")
-            % {"process": contribution.process.title},
+            _say(item, "appeal_decided", process=item.process.title),
             _("Décision : %(outcome)s.") % {"outcome": appeal.get_outcome_display()},
             response,
             _("Cette décision est définitive."),

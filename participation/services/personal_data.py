@@ -21,6 +21,7 @@ from wagtail.log_actions import log
 
 from ..models import (
     Appeal,
+    Comment,
     Contribution,
     ContributionStatus,
     EventRegistration,
@@ -33,6 +34,7 @@ from ..models import (
 )
 from . import Refused
 from .abuse import ended_rate_limit_counters
+from .comment_counts import refresh_comment_count
 
 RIGHTS_SALT = "participation.contributor.rights"
 ERASED_PSEUDONYM = "Anonyme"
@@ -234,6 +236,7 @@ def log_data_communicated(key, user, *, reason):
             "contributor_key": key,
             "contribution_ids": list(contributions_of(key).order_by("pk").values_list("pk", flat=True)),
             "registrations": EventRegistration.objects.filter(contributor_key=key).count() if key else 0,
+            "comment_ids": list(comments_of(key).order_by("pk").values_list("pk", flat=True)),
         },
     )
 
@@ -313,6 +316,7 @@ def stored_data_of(key):
     emails = {c.email for c in contributions} | {r.email for r in registrations}
     follows = list(follows_of_key(key))
     emails |= {follow.email for follow in follows}
+    emails |= set(comments_of(key).values_list("email", flat=True))
     return {
         "adresses_electroniques": sorted(email for email in emails if email),
         "contributions": [
@@ -342,6 +346,24 @@ def stored_data_of(key):
                 "confirme_le": follow.confirmed_at.isoformat() if follow.confirmed_at else None,
             }
             for follow in follows
+        ],
+        "commentaires": [
+            {
+                "demarche": comment.contribution.process.title,
+                "contribution": comment.contribution_id,
+                "en_reponse_a": comment.parent_id,
+                "pseudonyme": comment.pseudonym,
+                "texte": comment.text,
+                "etat": comment.get_status_display(),
+                "depose_le": comment.created_at.isoformat(),
+                "confirme_le": comment.confirmed_at.isoformat() if comment.confirmed_at else None,
+                "publie_le": comment.published_at.isoformat() if comment.published_at else None,
+                "regle_citee": comment.rule_title,
+                "explication_de_la_moderation": comment.decision_reason,
+                "contestation": getattr(getattr(comment, "appeal", None), "explanation", None),
+                "reponse_a_la_contestation": getattr(getattr(comment, "appeal", None), "response", None),
+            }
+            for comment in comments_of(key).select_related("appeal")
         ],
     }
 
@@ -374,7 +396,10 @@ def _erase(contribution, *, keep_published_text):
         contribution.text = ""
         if contribution.status != ContributionStatus.REJECTED:
             contribution.status = ContributionStatus.WITHDRAWN
-    contribution.save()
+    # Never the counters: they may have changed since this contribution was read.
+    contribution.save(
+        update_fields=["pseudonym", "email", "contributor_key", "decision_reason", "anonymised_at", "text", "status"]
+    )
     Appeal.objects.filter(contribution=contribution).update(explanation="", response="")
 
 
@@ -398,7 +423,79 @@ def erase_personal_data(key, *, keep_published_text=False, user=None):
     if key:
         EventRegistration.objects.filter(contributor_key=key).delete()
         ProcessFollow.objects.filter(contributor_key=key).delete()
+    erase_comments(key, keep_published_text=keep_published_text, user=user)
     return erased
+
+
+# --- Comments: listed, withdrawn and erased as contributions are -------------------------------------------
+
+
+def comments_of(key):
+    """The comments of one person, found by the keyed hash of their email (never an empty one)."""
+    if not key:
+        return Comment.objects.none()
+    return (
+        Comment.objects.filter(contributor_key=key)
+        .select_related("contribution__process")
+        .order_by("-created_at", "-pk")
+    )
+
+
+@transaction.atomic
+def withdraw_comment(comment, key):
+    """The author takes one comment back: it leaves the site, and moderation."""
+    if not key or comment.contributor_key != key:
+        return False
+    comment.status = ContributionStatus.WITHDRAWN
+    comment.save(update_fields=["status"])
+    log(comment, "participation.comment_withdrawn")
+    refresh_comment_count(comment.contribution_id)
+    return True
+
+
+def _erase_comment(comment, *, keep_published_text):
+    keep_text = keep_published_text and comment.status == ContributionStatus.PUBLISHED
+    comment.pseudonym = ERASED_PSEUDONYM
+    comment.email = ""
+    comment.decision_reason = ""  # it may quote the author
+    comment.anonymised_at = timezone.now()
+    if not keep_text:
+        comment.text = ""
+        if comment.status != ContributionStatus.REJECTED:
+            comment.status = ContributionStatus.WITHDRAWN
+    comment.save()
+    Appeal.objects.filter(comment=comment).update(explanation="", response="")
+
+
+def erase_comments(key, *, keep_published_text=False, user=None):
+    """The right to erasure, for comments: unconfirmed ones deleted, the others anonymised (their published text
+    kept, without the pseudonym, only if the author wishes). Returns the number of comments changed."""
+    comments = list(comments_of(key))
+    Comment.objects.filter(
+        pk__in=[c.pk for c in comments if c.status == ContributionStatus.AWAITING_CONFIRMATION]
+    ).delete()
+    erased = 0
+    for comment in comments:
+        if comment.status == ContributionStatus.AWAITING_CONFIRMATION:
+            continue
+        _erase_comment(comment, keep_published_text=keep_published_text)
+        log(comment, "participation.personal_data_erased", user=user, data={"kept_text": bool(comment.text)})
+        erased += 1
+    for contribution_id in {comment.contribution_id for comment in comments}:
+        refresh_comment_count(contribution_id)
+    return erased
+
+
+def comments_past_retention(today=None):
+    return Comment.objects.filter(
+        contribution__process__in=processes_past_retention(today), anonymised_at__isnull=True
+    ).exclude(status=ContributionStatus.AWAITING_CONFIRMATION)
+
+
+def expired_unconfirmed_comments(now=None):
+    now = now or timezone.now()
+    expiry = now - datetime.timedelta(hours=settings.CONTRIBUTION_CONFIRMATION_HOURS)
+    return Comment.objects.filter(status=ContributionStatus.AWAITING_CONFIRMATION, created_at__lt=expiry)
 
 
 # --- Retention ----------------------------------------------------------------------------------------
@@ -468,9 +565,10 @@ def stale_report_fingerprints(today=None):
 
     Until then a client's report counts once for the contribution's life (participation.services.abuse).
     """
-    return Report.objects.filter(contribution__process__in=processes_past_retention(today)).exclude(
-        reporter_hash__startswith="purged-"
-    )
+    past = processes_past_retention(today)
+    return Report.objects.filter(
+        Q(contribution__process__in=past) | Q(comment__contribution__process__in=past)
+    ).exclude(reporter_hash__startswith="purged-")
 
 
 def registrations_past_retention(today=None):
@@ -492,7 +590,11 @@ def purge_personal_data(*, dry_run=False, today=None, now=None):
     personal_answers = personal_answers_past_retention(today)
     follows = follows_past_retention(today)
     unconfirmed_follows = expired_unconfirmed_follows(now)
+    comments = comments_past_retention(today)
+    unconfirmed_comments = expired_unconfirmed_comments(now)
     counts = {
+        "comments_anonymised": comments.count(),
+        "unconfirmed_comments_deleted": unconfirmed_comments.count(),
         "anonymised": anonymise.count(),
         "questionnaire_answers_erased": len(personal_answers),
         "unconfirmed_deleted": unconfirmed.count(),
@@ -507,6 +609,9 @@ def purge_personal_data(*, dry_run=False, today=None, now=None):
         return counts
     for contribution in anonymise.iterator(chunk_size=500):
         _erase(contribution, keep_published_text=True)
+    for comment in comments.iterator(chunk_size=500):
+        _erase_comment(comment, keep_published_text=True)
+    unconfirmed_comments.delete()
     for submission, names in personal_answers:
         submission.form_data = {key: value for key, value in submission.form_data.items() if key not in names}
         submission.save(update_fields=["form_data"])
@@ -527,4 +632,5 @@ def has_personal_data(key):
         Contribution.objects.filter(contributor_key=key).exclude(email="").exists()
         or EventRegistration.objects.filter(contributor_key=key).exists()
         or ProcessFollow.objects.filter(contributor_key=key).exists()
+        or Comment.objects.filter(contributor_key=key).exclude(email="").exists()
     )

@@ -50,6 +50,7 @@ from ..services.participants import (
     perform_action,
 )
 from ..services.personal_data import (
+    comments_of,
     contributions_of,
     erase_personal_data,
     follows_of_key,
@@ -59,6 +60,7 @@ from ..services.personal_data import (
     open_data_rows,
     stored_data_of,
     withdraw,
+    withdraw_comment,
 )
 
 
@@ -88,10 +90,11 @@ def process_context(process, request):
     published = (
         Contribution.objects.published()
         .filter(process=process)
-        .only("pk", "pseudonym", "text", "published_at", "theme__name", *ANSWER_FIELDS)
+        .only("pk", "pseudonym", "text", "published_at", "theme__name", "comment_count", *ANSWER_FIELDS)
         .select_related("theme")
         .order_by("-published_at", "-pk")
     )
+    published = comments.with_public_comments(published)
     contributions = Paginator(published, settings.CONTRIBUTIONS_PER_PAGE).get_page(request.GET.get("page"))
     rules = current_charter_rules()
     return {
@@ -107,11 +110,15 @@ def process_context(process, request):
 
 
 def engagement_context(process, request):
-    """What the modules of issue 14 add to the process page: results, the follow form."""
+    """What the modules of issue 14 add to the process page: results, the follow form, the comment forms."""
     from .answers import results_context
     from .follows import follow_context
 
-    return {**results_context(process), **follow_context(process, request)}
+    return {
+        **results_context(process),
+        **follow_context(process, request),
+        **comments.comments_context(process, request),
+    }
 
 
 def throttled(action, by=None):
@@ -379,6 +386,7 @@ def my_data(request, token):
         "done": notices_for(request).get("my_data"),
         "contributions": contributions_of(key),
         "follows": follows_of_key(key),
+        "comments": comments_of(key),
         "has_data": has_personal_data(key),
     }
     return TemplateResponse(request, "participation/my_data.html", context)
@@ -386,7 +394,7 @@ def my_data(request, token):
 
 # What the personal page does only once asked twice (WCAG 3.3.4): the first step is a page of its own (a GET: a
 # reload repeats nothing), the second a POST that acts, then redirects.
-CONFIRMED_ACTIONS = {"withdraw", "erase"}
+CONFIRMED_ACTIONS = {"withdraw", "withdraw_comment", "erase"}
 
 
 def _own_contribution(params, key):
@@ -403,6 +411,8 @@ def my_data_confirmation(request, token, key, params):
     context = {"token": token, "action": action}
     if action == "withdraw":
         context["contribution"] = _own_contribution(params, key)
+    elif action == "withdraw_comment":
+        context["comment"] = comments.own_comment(params, key)
     else:
         context["keep_text"] = params.get("keep_text") == "on"
     return TemplateResponse(request, "participation/my_data_confirm.html", context)
@@ -432,11 +442,18 @@ def my_data_action(request, token, key):
     if action not in CONFIRMED_ACTIONS:
         return HttpResponseRedirect(own_page, status=303)
     if request.POST.get("confirmed") != "oui":
-        asked = {name: request.POST[name] for name in ("action", "contribution", "keep_text") if name in request.POST}
+        asked = {
+            name: request.POST[name]
+            for name in ("action", "contribution", "comment", "keep_text")
+            if name in request.POST
+        }
         return HttpResponseRedirect(f"{own_page}?{urlencode(asked)}", status=303)
     if action == "withdraw":
         withdraw(_own_contribution(request.POST, key), key)
         text = _("Votre contribution est retirée : elle n'est plus visible sur le site.")
+    elif action == "withdraw_comment":
+        withdraw_comment(comments.own_comment(request.POST, key), key)
+        text = _("Votre commentaire est retiré : il n'est plus visible sur le site.")
     else:
         erase_personal_data(key, keep_published_text=request.POST.get("keep_text") == "on")
         text = _("Vos données personnelles sont effacées. Ce lien ne vous montre plus rien.")
@@ -558,3 +575,7 @@ def appeal(request, token):
     elif hasattr(contribution, "appeal"):
         context["already_appealed"] = True
     return TemplateResponse(request, "participation/appeal.html", context)
+
+
+# Comments (their own module, which registers the participant action "comment" and reads the helpers above).
+from . import comments  # noqa: E402

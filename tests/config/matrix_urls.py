@@ -112,6 +112,8 @@ WAGTAIL_NAMESPACES = {
     "participation_moderate": "contribution",
     "participation_decide_appeal": "contribution",
     "participation_answer": "contribution",
+    "participation_moderate_comment": "comment",
+    "participation_decide_comment_appeal": "comment",
     "participation_export": "process",
     "participation_export_personal": "process",
     "communes_acknowledge_notification": "notification",
@@ -214,6 +216,9 @@ def bindings(kind, route, world):
     if kind == "contribution":
         actions = ("approve", "reject", "hide", "restore")
         return [{"pk": item.pk, "action": action} for item in world.objects["contribution"] for action in actions]
+    if kind == "comment":
+        actions = ("approve", "reject", "hide", "restore")
+        return [{"pk": item.pk, "action": action} for item in world.objects["comment"] for action in actions]
     if kind == "space":
         return [{"slug": space.slug} for space in world.objects["space"]]
     if kind == "workflow":
@@ -300,6 +305,8 @@ def _served_urls(world):
         if page.specific_class.__name__ == "ProcessPage":
             yield from (url + sub for sub in ("contribuer/", "inscription/", "donnees/csv/", "donnees/json/"))
             yield f"{url}contributions/{world.objects['contribution'][0].pk}/signaler/"
+            yield f"{url}contributions/{world.objects['contribution'][0].pk}/commenter/"
+            yield from (f"{url}commentaires/{comment.pk}/signaler/" for comment in world.objects["comment"])
     yield "/zqlxredirect"
 
 

@@ -40,6 +40,7 @@ from home.services import ensure_metropole_identity, ensure_portal
 from participation.models import (
     Appeal,
     Audience,
+    Comment,
     Contribution,
     ContributionStatus,
     EventRegistration,
@@ -154,6 +155,22 @@ def _contribution(process, text, *, status, email, pseudonym="Camille"):
     )
 
 
+def _comment(contribution, text, *, status, email, pseudonym="Dominique"):
+    now = timezone.now()
+    return Comment.objects.create(
+        contribution=contribution,
+        commune_id=contribution.commune_id,
+        pseudonym=pseudonym,
+        email=email,
+        text=text,
+        charter_version=contribution.charter_version,
+        terms_version=contribution.terms_version,
+        status=status,
+        confirmed_at=now,
+        published_at=now if status == ContributionStatus.PUBLISHED else None,
+    )
+
+
 def _files(collection, prefix):
     image = get_image_model().objects.create(
         title=f"Photo {prefix}image {SEARCH_WORD}",
@@ -236,7 +253,9 @@ def build_world():
         event_capacity=30,
     )
     public_quiz = _questionnaire(public, "Questionnaire du parc", "zqlxanswer")
-    _contribution(public, "Des bancs à l'ombre.", status=ContributionStatus.PUBLISHED, email="zqlxpubmail@example.org")
+    published_idea = _contribution(
+        public, "Des bancs à l'ombre.", status=ContributionStatus.PUBLISHED, email="zqlxpubmail@example.org"
+    )
     pending = _contribution(
         public,
         f"Texte en attente zqlxpending {SEARCH_WORD}",
@@ -248,6 +267,23 @@ def build_world():
         public, "Texte refusé zqlxrejected", status=ContributionStatus.REJECTED, email="zqlxrejmail@example.org"
     )
     Appeal.objects.create(contribution=rejected, explanation="Je conteste zqlxappeal")
+    # Comments on the published contribution: one published (its text is public, its author's address is not),
+    # one awaiting moderation, one rejected and contested.
+    _comment(published_idea, "Un commentaire public.", status=ContributionStatus.PUBLISHED, email="zqlxcpubmail@x.org")
+    pending_comment = _comment(
+        published_idea,
+        f"Commentaire en attente zqlxcommentpending {SEARCH_WORD}",
+        status=ContributionStatus.AWAITING_MODERATION,
+        email="zqlxcommentmail@example.org",
+        pseudonym="zqlxcommentpseudo",
+    )
+    rejected_comment = _comment(
+        published_idea,
+        "Commentaire refusé zqlxcommentrejected",
+        status=ContributionStatus.REJECTED,
+        email="zqlxcrmail@x.org",
+    )
+    Appeal.objects.create(comment=rejected_comment, explanation="Je conteste zqlxcommentappeal")
     registration = EventRegistration.objects.create(
         process=public,
         name="zqlxregname",
@@ -265,6 +301,12 @@ def build_world():
     internal_quiz = _questionnaire(internal, "Sondage zqlxinternalquiz", "zqlxinternalanswer")
     internal_contribution = _contribution(
         internal, "Idée interne zqlxinternalidea", status=ContributionStatus.PUBLISHED, email="zqlxagentmail@x.org"
+    )
+    internal_comment = _comment(
+        internal_contribution,
+        "Commentaire interne zqlxinternalcomment",
+        status=ContributionStatus.PUBLISHED,
+        email="zqlxicmail@x.org",
     )
     Redirect.objects.create(old_path="/zqlxredirect", redirect_page=draft)
     laxou_users = [
@@ -286,6 +328,15 @@ def build_world():
         "Texte en attente zqmxpending",
         status=ContributionStatus.AWAITING_MODERATION,
         email="zqmxmail@example.org",
+    )
+    maxeville_published = _contribution(
+        maxeville_process, "Une idée publiée.", status=ContributionStatus.PUBLISHED, email="zqmxpubmail@x.org"
+    )
+    maxeville_comment = _comment(
+        maxeville_published,
+        "Commentaire en attente zqmxcomment",
+        status=ContributionStatus.AWAITING_MODERATION,
+        email="zqmxcommentmail@example.org",
     )
     record_termination(
         maxeville.commune.conventions.get(),
@@ -312,6 +363,8 @@ def build_world():
         # Awaiting moderation, contested, on an internal process, decided (with its log), of an ended commune.
         "contribution": [pending, rejected, internal_contribution, decided, maxeville_pending],
         "registration": [registration],
+        # Awaiting moderation, contested, on an internal process, of an ended commune.
+        "comment": [pending_comment, rejected_comment, internal_comment, maxeville_comment],
         "image": [laxou_image, maxeville_image],
         "document": [laxou_document, maxeville_document],
         "collection": list(Collection.objects.filter(name__contains="zqlx"))
@@ -338,7 +391,8 @@ def build_world():
     world.public_participation = {
         public.url + "contribuer/": {"contributions"},
         public.url + "inscription/": {"registrations"},
-        public.url + "contributions/": {"reports"},
+        public.url + "contributions/": {"reports", "contribution comments"},
+        public.url + "commentaires/": {"comment reports"},
         public_quiz.url: {"answers"},
     }
     world.snapshot_sql = snapshot_sql(victims, laxou_users)
@@ -364,6 +418,7 @@ def snapshot_sql(spaces, users):
     )
     groups = ids(Group.objects.filter(commune_role__commune_id__in=[space.commune_id for space in spaces]))
     contributions = ids(Contribution.objects.filter(commune_id__in=[space.commune_id for space in spaces]))
+    comments = ids(Comment.objects.filter(commune_id__in=[space.commune_id for space in spaces]))
     users = ids(get_user_model().objects.filter(pk__in=[user.pk for user in users]))
     page_type = ContentType.objects.get_for_model(Page).pk
     page_keys = ", ".join(f"'{pk}'" for pk in pages.split(", "))
@@ -396,6 +451,9 @@ def snapshot_sql(spaces, users):
         "contributions": f"participation_contribution t WHERE t.commune_id IN ({communes})",
         "reports": f"participation_report t WHERE t.contribution_id IN ({contributions})",
         "appeals": f"participation_appeal t WHERE t.contribution_id IN ({contributions})",
+        "contribution comments": f"participation_comment t WHERE t.commune_id IN ({communes})",
+        "comment reports": f"participation_report t WHERE t.comment_id IN ({comments})",
+        "comment appeals": f"participation_appeal t WHERE t.comment_id IN ({comments})",
         "registrations": f"participation_eventregistration t WHERE t.process_id IN ({pages})",
         "communes": f"communes_commune t WHERE t.id IN ({communes})",
         "contacts": f"communes_communecontact t WHERE t.commune_id IN ({communes})",

@@ -39,6 +39,7 @@ from participation.models import ContributionStatus, EventRegistration, ProcessF
 from participation.services.follows import FOLLOW_ACTION, unsubscribe_token
 from participation.services.links import (
     APPEAL_SALT,
+    COMMENT_APPEAL_SALT,
     CONFIRM_SALT,
     REGISTRATION_CANCEL_SALT,
     REGISTRATION_CONFIRM_SALT,
@@ -48,7 +49,7 @@ from participation.services.personal_data import rights_url
 from search.api import PublicPagesAPIViewSet
 from tests.config.matrix_urls import routes
 from tests.conftest import indexed_as_in_production
-from tests.participation.conftest import add_contribution
+from tests.participation.conftest import add_comment, add_contribution
 
 # Each test in a savepoint of the module's transaction (tests/conftest.py), which holds the world.
 pytestmark = pytest.mark.django_db
@@ -258,6 +259,7 @@ def _route_values(route, world):
     by_name = {
         "participation:confirm": {"token": world["confirm_token"]},
         "participation:appeal": {"token": world["appeal_token"]},
+        "participation:appeal_comment": {"token": world["comment_appeal_token"]},
         "participation:my_data": {"token": world["rights_token"]},
         "participation:my_data_download": {"token": world["rights_token"]},
         "participation:confirm_registration": {"token": world["registration_confirm_token"]},
@@ -372,6 +374,7 @@ def _add_api_parameters(inputs, world):
 STORED = {
     "wagtailcore_page": "id, path, title, slug, content_type_id, live",
     "participation_contribution": "id, process_id, pseudonym, email, text, created_at",
+    "participation_comment": "id, contribution_id, parent_id, pseudonym, email, text, created_at",
     "participation_eventregistration": "*",
     "participation_report": "*",
     "participation_appeal": "*",
@@ -391,6 +394,8 @@ def stored_rows_sql(world):
         condition = f"id <= {last}"
         if table == "participation_contribution":
             condition += f" AND id NOT IN ({', '.join(str(pk) for pk in world['own_contributions'])})"
+        if table == "participation_comment":
+            condition += f" AND id NOT IN ({', '.join(str(pk) for pk in world['own_comments'])})"
         if table == "participation_eventregistration":
             condition += f" AND id NOT IN ({', '.join(str(pk) for pk in world['own_registrations'])})"
         parts.append(
@@ -436,6 +441,10 @@ def world(module_transaction):
     rejected = add_contribution(process, "Une contribution refusée.", email=email, status=ContributionStatus.REJECTED)
     registration = EventRegistration.objects.create(process=process, name="Alex", email=email)
     follow = ProcessFollow.objects.create(process=process, email=email, confirmed_at=timezone.now())
+    # A published comment (its reply and report forms are tried) and a rejected one, whose appeal link is tried.
+    commented = add_contribution(process, "Une contribution commentée.")
+    comment = add_comment(commented, "Un commentaire publié.")
+    rejected_comment = add_comment(commented, "Un commentaire refusé.", email=email, status=ContributionStatus.REJECTED)
     world = {
         "action_token": action_url(email, FOLLOW_ACTION, process_id=process.pk).rstrip("/").rsplit("/", 1)[-1],
         "unsubscribe_token": unsubscribe_token(follow),
@@ -446,6 +455,8 @@ def world(module_transaction):
         "space": space,
         "confirm_token": signing.dumps(confirmed.pk, salt=CONFIRM_SALT),
         "appeal_token": signing.dumps(rejected.pk, salt=APPEAL_SALT),
+        "comment_appeal_token": signing.dumps(rejected_comment.pk, salt=COMMENT_APPEAL_SALT),
+        "own_comments": [comment.pk, rejected_comment.pk],
         "rights_token": rights_url(email).rstrip("/").rsplit("/", 1)[-1],
         "own_contributions": [confirmed.pk, rejected.pk],
     }
@@ -502,6 +513,8 @@ def test_the_enumeration_finds_every_kind_of_input(world):
         "contribuer/",
         "inscription/",
         "/signaler/",
+        "/commenter/",
+        "/commentaires/",
         "/participation/mes-donnees/",
         "/participation/inscription/confirmer/",
         "/participation/inscription/annuler/",

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from charter.models import LegalTextKind, LegalTextVersion
 from communes.models import CommuneRole, CommuneSpacePage
-from participation.models import Contribution, ContributionStatus, ProcessPage, ProcessPhase
+from participation.models import Comment, Contribution, ContributionStatus, ProcessPage, ProcessPhase
 from participation.services.processes import ensure_process
 from tests.conftest import body, commune_group, indexed_as_in_production, publish_legal_text
 
@@ -63,6 +63,41 @@ def add_contribution(
         published_at=now if status == ContributionStatus.PUBLISHED else None,
         **fields,
     )
+
+
+def add_comment(
+    contribution,
+    text,
+    *,
+    parent=None,
+    status=ContributionStatus.PUBLISHED,
+    pseudonym="Dominique",
+    email="dominique@example.org",
+    **fields,
+):
+    """A comment as the services leave it once confirmed (published unless `status` says otherwise); the
+    contribution's count is kept as the services keep it."""
+    from charter.services import current_acceptance_terms
+    from participation.services.comment_counts import refresh_comment_count
+
+    terms = current_acceptance_terms()
+    now = timezone.now()
+    comment = Comment.objects.create(
+        contribution=contribution,
+        parent=parent,
+        commune_id=contribution.commune_id,
+        pseudonym=pseudonym,
+        email=email,
+        text=text,
+        charter_version=terms.charter,
+        terms_version=terms.terms,
+        status=status,
+        confirmed_at=None if status == ContributionStatus.AWAITING_CONFIRMATION else now,
+        published_at=now if status == ContributionStatus.PUBLISHED else None,
+        **fields,
+    )
+    refresh_comment_count(contribution.pk)
+    return comment
 
 
 @pytest.fixture(scope="module")

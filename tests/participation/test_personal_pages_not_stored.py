@@ -25,7 +25,7 @@ from participation.services.links import (
 from participation.services.participants import ACTIONS, Action, action_url
 from participation.services.personal_data import rights_url
 from tests.conftest import commune_group
-from tests.participation.conftest import add_contribution, make_process
+from tests.participation.conftest import add_comment, add_contribution, make_process
 
 # Routes of a process page that anyone may keep: the page itself, the open data of a closed process.
 PUBLIC_PROCESS_ROUTES = {"index_route", "open_data"}
@@ -59,11 +59,14 @@ def test_every_page_of_a_signed_link_is_never_stored(client, rejected, monkeypat
     )
     registration = EventRegistration.objects.create(process=meeting, name="Alex", email="alex@example.org")
     follow = ProcessFollow.objects.create(process=meeting, email="alex@example.org", confirmed_at=timezone.now())
+    published = add_contribution(rejected.process, "Une idée publiée, commentée.")
+    rejected_comment = add_comment(published, "Un commentaire refusé.", status=ContributionStatus.REJECTED)
     monkeypatch.setitem(ACTIONS, "look", Action(perform=lambda participant: "/", describe=lambda: "regarder"))
     tokens = {
         "confirmation": token_of(confirmation_url(rejected)),
         "participant action": token_of(action_url("alex@example.org", "look")),
         "appeal": token_of(appeal_url(rejected)),
+        "comment appeal": token_of(appeal_url(rejected_comment)),
         "data rights": token_of(rights_url(rejected.email)),
         "registration confirmation": token_of(registration_confirmation_url(registration)),
         "registration cancellation": token_of(registration_cancellation_url(registration)),
@@ -88,7 +91,8 @@ def test_every_page_of_a_signed_link_is_never_stored(client, rejected, monkeypat
 
 def test_every_answer_to_a_citizens_form_on_a_process_is_never_stored(client, process):
     contribution = add_contribution(process, "Un texte publié.")
-    values = {"contribution_id": contribution.pk, "file_format": "csv"}
+    comment = add_comment(contribution, "Un commentaire publié.")
+    values = {"contribution_id": contribution.pk, "comment_id": comment.pk, "file_format": "csv"}
     routes = [
         pattern
         for pattern in ProcessPage.get_subpage_urls()

@@ -5,11 +5,11 @@ from participation.services.personal_data import purge_personal_data
 
 class Command(BaseCommand):
     help = (
-        "Anonymise the personal data of contributions past PERSONAL_DATA_RETENTION_DAYS after their process "
-        "closed (with the answers to personal questions of its questionnaires and the fingerprints of those who "
-        "reported them), delete unconfirmed contributions, meeting registrations and follows whose link expired, "
-        "the follows of processes past retention and the "
-        "rate-limit counters whose window ended. Safe to run daily; --dry-run only counts."
+        "Anonymise the personal data of contributions and comments past PERSONAL_DATA_RETENTION_DAYS after their "
+        "process closed (with the answers to personal questions of its questionnaires and the fingerprints of those "
+        "who reported them), delete unconfirmed contributions, comments, meeting registrations and follows whose "
+        "link expired, the follows of processes past retention and the rate-limit counters whose window ended. "
+        "Safe to run daily; --dry-run only counts."
     )
 
     def add_arguments(self, parser):
@@ -21,6 +21,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{prefix}: {counts['anonymised']} contribution(s) anonymised, "
             f"{counts['unconfirmed_deleted']} unconfirmed contribution(s) deleted, "
+            f"{counts['comments_anonymised']} comment(s) anonymised, "
+            f"{counts['unconfirmed_comments_deleted']} unconfirmed comment(s) deleted, "
             f"{counts['report_fingerprints_forgotten']} report fingerprint(s) forgotten, "
             f"{counts['registrations_deleted']} meeting registration(s) deleted, "
             f"{counts['unconfirmed_registrations_deleted']} unconfirmed meeting registration(s) deleted, "
