@@ -518,6 +518,10 @@ RATE_LIMITS = {
     "follow": (env_int("RATE_LIMIT_FOLLOWS", 5), 600),
     # Comments and replies on contributions, with or without a participant pass.
     "comment": (10, 600),
+    # Supporting and withdrawing (a pass holder may back many ideas in a visit), and the confirmation links a
+    # visitor without a pass has emailed to an address: fewer, as each one writes to someone.
+    "support": (env_int("RATE_LIMIT_SUPPORTS", 60), 600),
+    "support_email": (env_int("RATE_LIMIT_SUPPORT_EMAILS", 5), 600),
     # Wagtail's "forgotten password" form: each request may email a staff member. Per client (a town hall behind
     # one address has room), and per account whatever the client (no flooding one mailbox from many addresses).
     "password_reset": (20, 3600),

@@ -11,6 +11,7 @@ class ParticipationConfig(AppConfig):
     def ready(self):
         from . import signals
         from .permissions import register_policies
+        from .services import supports  # noqa: F401 - registers the action a support link confirms
 
         register_policies()
         signals.declare_to_communes()

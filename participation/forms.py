@@ -201,3 +201,18 @@ class CommentForm(HoneypotMixin, forms.Form):
             self._errors.pop("accept", None)  # one message: why the box is unticked again
             self.add_error("accept", TERMS_CHANGED)
         return cleaned_data
+
+
+class SupportForm(HoneypotMixin, forms.Form):
+    """A visitor without a participant pass supports a contribution: the email the confirmation link goes to.
+
+    Each contribution of a page has one; their ids start with "soutien-<id>-" (`auto_id`)."""
+
+    email = forms.EmailField(
+        label=_("Adresse électronique"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={
+            "required": _("Indiquez votre adresse électronique pour recevoir le lien qui confirme votre soutien."),
+            "invalid": _("Saisissez une adresse électronique valide, par exemple nom@exemple.fr."),
+        },
+    )

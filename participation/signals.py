@@ -1,6 +1,6 @@
 """What participation declares to the communes app, and keeps in step whatever the path (admin, command, script)."""
 
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from wagtail.contrib.forms.models import FormSubmission
 from wagtail.search.index import remove_object
@@ -10,6 +10,7 @@ from communes.policies import register_kept_data
 from communes.visibility import register_agents_only_pages
 
 from .models import Audience, Contribution, EventRegistration, ProcessPage
+from .services.contribution_list import forget_counts
 from .services.follows import notify_results
 from .services.processes import apply_audience
 
@@ -32,6 +33,14 @@ def keep_only_public_contributions_in_search(sender, instance, raw=False, **kwar
     # Wagtail indexes what becomes public but never removes what stops being so (hidden, withdrawn, erased).
     if not raw and not instance.is_public:
         remove_object(instance)
+
+
+@receiver(post_save, sender=Contribution)
+@receiver(post_delete, sender=Contribution)
+def recount_the_list_of_contributions(sender, instance, raw=False, **kwargs):
+    # The list's counts are cached per process (services.contribution_list): a status, a theme or an answer changed.
+    if not raw:
+        forget_counts(instance.process_id)
 
 
 def internal_processes():

@@ -351,6 +351,12 @@ class ProcessPage(CommunePageMixin, RoutablePageMixin, Page):
 
         return report_comment(request, self, comment_id)
 
+    @path("contributions/<int:contribution_id>/soutenir/", name="support")
+    def support_route(self, request, contribution_id):
+        from ..views.supports import support
+
+        return support(request, self, contribution_id)
+
     # Page paths cannot hold a dot: the format is the last segment (…/donnees/csv/, …/donnees/json/).
     @path("donnees/<str:file_format>/", name="open_data")
     def open_data_route(self, request, file_format):

@@ -25,16 +25,19 @@ from ..models import (
     Contribution,
     ContributionStatus,
     EventRegistration,
+    Participant,
     ProcessFollow,
     ProcessPage,
     ProcessState,
     QuestionnairePage,
     Report,
+    Support,
     contributor_key,
 )
 from . import Refused
 from .abuse import ended_rate_limit_counters
 from .comment_counts import refresh_comment_count
+from .supports import remove_supports, supports_of
 
 RIGHTS_SALT = "participation.contributor.rights"
 ERASED_PSEUDONYM = "Anonyme"
@@ -365,6 +368,30 @@ def stored_data_of(key):
             }
             for comment in comments_of(key).select_related("appeal")
         ],
+        **_supports_stored(key),
+    }
+
+
+def _supports_stored(key):
+    """The person's supports (which contribution, when) and the participant pass's record (the confirmed address,
+    when it was confirmed and last used)."""
+    participant = Participant.objects.filter(contributor_key=key).first() if key else None
+    return {
+        "soutiens": [
+            {
+                "demarche": support.contribution.process.title,
+                "contribution": support.contribution.pk,
+                "soutenue_le": support.created_at.isoformat(),
+            }
+            for support in supports_of(key)
+        ],
+        "passe_de_participation": {
+            "adresse_electronique": participant.email,
+            "confirmee_le": participant.confirmed_at.isoformat(),
+            "derniere_action_le": participant.last_seen_at.isoformat(),
+        }
+        if participant is not None
+        else None,
     }
 
 
@@ -423,6 +450,7 @@ def erase_personal_data(key, *, keep_published_text=False, user=None):
     if key:
         EventRegistration.objects.filter(contributor_key=key).delete()
         ProcessFollow.objects.filter(contributor_key=key).delete()
+        _erase_supports_and_pass(key)
     erase_comments(key, keep_published_text=keep_published_text, user=user)
     return erased
 
@@ -498,6 +526,12 @@ def expired_unconfirmed_comments(now=None):
     return Comment.objects.filter(status=ContributionStatus.AWAITING_CONFIRMATION, created_at__lt=expiry)
 
 
+def _erase_supports_and_pass(key):
+    """Supports are taken out of their contributions' counts; the pass's record goes, so the pass opens nothing."""
+    remove_supports(Support.objects.filter(participant_key=key))
+    Participant.objects.filter(contributor_key=key).delete()
+
+
 # --- Retention ----------------------------------------------------------------------------------------
 
 
@@ -571,6 +605,22 @@ def stale_report_fingerprints(today=None):
     ).exclude(reporter_hash__startswith="purged-")
 
 
+def stale_support_keys(today=None):
+    """Supports keep their person's key while the process's personal data is kept (they may withdraw it), then
+    only the count stays: the key is forgotten ("purged-…"), as reporters' fingerprints are."""
+    return Support.objects.filter(contribution__process__in=processes_past_retention(today)).exclude(
+        participant_key__startswith="purged-"
+    )
+
+
+def participants_past_retention(now=None):
+    """Passes unused for the retention period: the address they stand for is deleted."""
+    now = now or timezone.now()
+    return Participant.objects.filter(
+        last_seen_at__lt=now - datetime.timedelta(days=settings.PERSONAL_DATA_RETENTION_DAYS)
+    )
+
+
 def registrations_past_retention(today=None):
     """Registrations for meetings held longer ago than the retention period."""
     cutoff = retention_cutoff(today)
@@ -592,6 +642,8 @@ def purge_personal_data(*, dry_run=False, today=None, now=None):
     unconfirmed_follows = expired_unconfirmed_follows(now)
     comments = comments_past_retention(today)
     unconfirmed_comments = expired_unconfirmed_comments(now)
+    support_keys = stale_support_keys(today)
+    participants = participants_past_retention(now)
     counts = {
         "comments_anonymised": comments.count(),
         "unconfirmed_comments_deleted": unconfirmed_comments.count(),
@@ -604,6 +656,8 @@ def purge_personal_data(*, dry_run=False, today=None, now=None):
         "unconfirmed_registrations_deleted": unconfirmed_registrations.count(),
         "follows_deleted": follows.count(),
         "unconfirmed_follows_deleted": unconfirmed_follows.count(),
+        "support_keys_forgotten": support_keys.count(),
+        "participants_deleted": participants.count(),
     }
     if dry_run:
         return counts
@@ -622,6 +676,8 @@ def purge_personal_data(*, dry_run=False, today=None, now=None):
     unconfirmed_follows.delete()
     counters.delete()
     fingerprints.update(reporter_hash=Concat(Value("purged-"), Cast("pk", CharField())))
+    support_keys.update(participant_key=Concat(Value("purged-"), Cast("pk", CharField())))
+    participants.delete()
     return counts
 
 
@@ -633,4 +689,6 @@ def has_personal_data(key):
         or EventRegistration.objects.filter(contributor_key=key).exists()
         or ProcessFollow.objects.filter(contributor_key=key).exists()
         or Comment.objects.filter(contributor_key=key).exclude(email="").exists()
+        or Support.objects.filter(participant_key=key).exists()
+        or Participant.objects.filter(contributor_key=key).exists()
     )

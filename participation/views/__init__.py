@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -25,11 +25,10 @@ from communes.visibility import visible_pages
 from core.exports import csv_response, json_response, rows_as_records
 from core.input import whole_number
 
-from ..forms import AppealForm, ContributionForm, RegistrationForm, ReportForm
+from ..forms import AppealForm, ContributionForm, RegistrationForm, ReportForm, SupportForm
 from ..models import Contribution, ContributionStatus, QuestionnairePage
 from ..services import Refused
 from ..services.abuse import account_fingerprint, check_rate_limit, client_fingerprint, client_network
-from ..services.answers import ANSWER_FIELDS
 from ..services.contributions import confirm_contribution, refuse_unless_open, submit_contribution
 from ..services.events import cancel_registration, confirm_registration, register_for_event, seats_left
 from ..services.follows import unfollow
@@ -62,6 +61,8 @@ from ..services.personal_data import (
     withdraw,
     withdraw_comment,
 )
+from ..services.supports import supports_of, withdraw_own_support
+from .contribution_list import contribution_list_context, listing_kept
 
 
 def client_address(request):
@@ -86,20 +87,15 @@ def client_for_sign_in(request):
 
 
 def process_context(process, request):
-    """What the process page shows: its state, published contributions (paginated) and its forms."""
-    published = (
-        Contribution.objects.published()
-        .filter(process=process)
-        .only("pk", "pseudonym", "text", "published_at", "theme__name", "comment_count", *ANSWER_FIELDS)
-        .select_related("theme")
-        .order_by("-published_at", "-pk")
-    )
-    published = comments.with_public_comments(published)
-    contributions = Paginator(published, settings.CONTRIBUTIONS_PER_PAGE).get_page(request.GET.get("page"))
+    """What the process page shows: its state, published contributions (sorted, filtered, by keyset pages, with
+    their supports: views.contribution_list) and its forms."""
     rules = current_charter_rules()
+    listing = contribution_list_context(process, request, participant_of(request))
+    prefetch_related_objects(listing["contributions"], comments.public_comments_prefetch())
     return {
+        **listing,
+        "support_form": SupportForm(),
         "open_data": open_data_available(process),
-        "contributions": contributions,
         "report_form": ReportForm(rules=rules),
         "contribution_form": ContributionForm(process=process, terms=current_acceptance_terms()),
         "registration_form": RegistrationForm(),
@@ -312,14 +308,11 @@ def report(request, process, contribution_id):
     except Refused as refusal:
         return render_process(request, process, status=400, report_refusal=refusal.message)
     # Back to the page of contributions the visitor was reading (the form's action carries it).
-    try:
-        page = whole_number(request.GET.get("page", ""), minimum=1)
-    except ValueError:
-        page = 1
-    listing = f"?page={page}#contributions" if page > 1 else "#contributions"
     return redirect_with_notice(
         request,
-        process_route_url(request, process, "report", listing, contribution_id=contribution.pk),
+        process_route_url(
+            request, process, "report", listing_kept(request) + "#contributions", contribution_id=contribution.pk
+        ),
         "report",
         _("Merci : votre signalement est enregistré et sera examiné par les modérateurs."),
     )
@@ -387,6 +380,7 @@ def my_data(request, token):
         "contributions": contributions_of(key),
         "follows": follows_of_key(key),
         "comments": comments_of(key),
+        "supports": supports_of(key),
         "has_data": has_personal_data(key),
     }
     return TemplateResponse(request, "participation/my_data.html", context)
@@ -429,7 +423,18 @@ def _unfollow(params, key):
 
 
 # What the personal page does at once (it can be done again from the process page): action -> (params, key) -> text.
-IMMEDIATE_ACTIONS = {"unfollow": _unfollow}
+def _withdraw_support(params, key):
+    # A support is taken back at once: given again in one click while supports are open.
+    try:
+        support_id = whole_number(params.get("support", ""))
+    except ValueError:
+        raise Http404 from None
+    if not withdraw_own_support(support_id, key):
+        raise Http404
+    return _("Votre soutien est retiré : il n'est plus compté.")
+
+
+IMMEDIATE_ACTIONS = {"unfollow": _unfollow, "withdraw_support": _withdraw_support}
 
 
 def my_data_action(request, token, key):

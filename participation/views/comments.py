@@ -33,13 +33,15 @@ from . import (
     redirect_with_notice,
     render_process,
 )
+from .contribution_list import listing_kept
 
 COMMENT_FIELDS = ("pk", "contribution_id", "parent_id", "pseudonym", "text", "published_at")
 
 
-def with_public_comments(contributions):
+def public_comments_prefetch():
     """The published comments of a page of contributions and their published replies, oldest first: two queries
-    for the whole page, whatever its length (`contribution.public_comments`, `comment.public_replies`)."""
+    for the whole page, whatever its length (`contribution.public_comments`, `comment.public_replies`). For a page
+    already read (the keyset pages of views.contribution_list are lists): `prefetch_related_objects`."""
     replies = (
         Comment.objects.filter(status=ContributionStatus.PUBLISHED).only(*COMMENT_FIELDS).order_by("published_at", "pk")
     )
@@ -49,7 +51,11 @@ def with_public_comments(contributions):
         .order_by("published_at", "pk")
         .prefetch_related(Prefetch("replies", queryset=replies, to_attr="public_replies"))
     )
-    return contributions.prefetch_related(Prefetch("comments", queryset=comments, to_attr="public_comments"))
+    return Prefetch("comments", queryset=comments, to_attr="public_comments")
+
+
+def with_public_comments(contributions):
+    return contributions.prefetch_related(public_comments_prefetch())
 
 
 def comments_context(process, request):
@@ -65,11 +71,7 @@ def comments_context(process, request):
 
 def _listing_anchor(request):
     """Back to the page of contributions the visitor was reading (the form's action carries it)."""
-    try:
-        page = whole_number(request.GET.get("page", ""), minimum=1)
-    except ValueError:
-        page = 1
-    return f"?page={page}#contributions" if page > 1 else "#contributions"
+    return listing_kept(request) + "#contributions"
 
 
 def _parent_of(contribution, raw):

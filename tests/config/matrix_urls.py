@@ -307,6 +307,7 @@ def _served_urls(world):
             yield f"{url}contributions/{world.objects['contribution'][0].pk}/signaler/"
             yield f"{url}contributions/{world.objects['contribution'][0].pk}/commenter/"
             yield from (f"{url}commentaires/{comment.pk}/signaler/" for comment in world.objects["comment"])
+            yield f"{url}contributions/{world.objects['contribution'][0].pk}/soutenir/"
     yield "/zqlxredirect"
 
 

@@ -69,14 +69,19 @@ def test_a_meeting_registration_sent_back_names_its_own_fields(client, process):
 def test_a_report_from_page_three_leads_back_to_page_three(client, process, settings):
     settings.CONTRIBUTIONS_PER_PAGE = 2
     oldest = [add_contribution(process, f"Idée numéro {n} pour la cour de l'école.") for n in range(5)][0]
-    page = BeautifulSoup(client.get(process.url + "?page=3").content.decode(), "html.parser")
-    form = page.find(id=f"contribution-{oldest.pk}").find("form")
+    url = process.url
+    for _page in range(2):  # pages follow by their "next" links (keyset cursors, no page numbers)
+        html = BeautifulSoup(client.get(url).content.decode(), "html.parser")
+        url = html.find("a", rel="next")["href"]
+    page = BeautifulSoup(client.get(url).content.decode(), "html.parser")
+    form = page.find(id=f"contribution-{oldest.pk}").find("form", action=lambda action: "signaler" in action)
     rule = next(option["value"] for option in form.find_all("option") if option["value"])
 
     response = client.post(form["action"], {"rule_key": rule})
     shown = client.get(response["Location"]).content.decode()
 
-    assert response.status_code == 303 and "?page=3#contributions" in response["Location"]
+    cursor = url.split("?", 1)[1].split("#")[0]
+    assert response.status_code == 303 and f"?{cursor}#contributions" in response["Location"]
     assert f'id="contribution-{oldest.pk}"' in shown and "signalement est enregistré" in shown
 
 

@@ -304,11 +304,12 @@ def test_the_process_page_query_count_does_not_grow_with_contributions(client, p
     with_three = queries()
     for n in range(3, 40):
         make_contribution(process, ContributionStatus.PUBLISHED, f"Contribution publiée numéro {n}.")
+    client.get(process.url)  # the first visit after a change counts again (the count is cached per process)
 
     assert queries() == with_three
     html = client.get(process.url).content.decode()
     assert html.count('class="contribution"') == 10, "paginated"
-    assert "Page 1 sur 4" in html
+    assert 'rel="next">Contributions suivantes</a>' in html
 
 
 def test_the_commune_space_lists_open_processes_first(client, commune_space, legal_texts):

@@ -29,5 +29,7 @@ class Command(BaseCommand):
             f"{counts['questionnaire_answers_erased']} questionnaire answer(s) to personal questions erased, "
             f"{counts['follows_deleted']} follow(s) of processes past retention and "
             f"{counts['unconfirmed_follows_deleted']} unconfirmed follow(s) deleted, "
+            f"{counts['support_keys_forgotten']} support key(s) forgotten, "
+            f"{counts['participants_deleted']} unused participant pass record(s) deleted, "
             f"{counts['rate_limit_counters_deleted']} ended rate-limit counter(s) deleted."
         )

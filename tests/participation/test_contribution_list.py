@@ -1,0 +1,340 @@
+"""The list of contributions on a process page (issue 14, item 7): sorted by most recent, most supported or a
+random order drawn per visitor; filtered by theme and by the commune's answer; paged by keyset; counted from a
+cache; and the process page's query count the same with 10 and with 10 000 contributions.
+"""
+
+import datetime
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from charter.services import current_acceptance_terms
+from participation.models import AnswerStatus, Comment, Contribution, ContributionStatus, Support, Theme
+from participation.services.contribution_list import forget_counts
+from participation.services.participants import confirm_participant, pass_token
+from participation.services.supports import add_support
+
+ITEM = re.compile(r'<li class="contribution" id="contribution-(\d+)"')
+NEXT = re.compile(r'<a href="([^"]+)" rel="next">Contributions suivantes</a>')
+PREVIOUS = re.compile(r'<a href="([^"]+)" rel="prev">Contributions précédentes</a>')
+
+
+def shown(html):
+    return [int(pk) for pk in ITEM.findall(html)]
+
+
+def link(pattern, html):
+    found = pattern.search(html)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+def many(process, count, *, start=0, supports=lambda n: 0, theme=lambda n: None, answer=lambda n: ""):
+    """`count` published contributions, one second apart, bulk-created (as an import would: then the cached
+    counts are forgotten by hand)."""
+    terms = current_acceptance_terms()
+    commune_id = process.get_parent().specific.commune_id
+    base = timezone.now() - datetime.timedelta(days=1)
+    rows = [
+        Contribution(
+            process=process,
+            commune_id=commune_id,
+            pseudonym=f"Auteur {n}",
+            email=f"auteur{n}@example.org",
+            text=f"Contribution numéro {n} sur la cour de l'école.",
+            charter_version=terms.charter,
+            terms_version=terms.terms,
+            status=ContributionStatus.PUBLISHED,
+            published_at=base + datetime.timedelta(seconds=n),
+            support_count=supports(n),
+            theme=theme(n),
+            answer_status=answer(n),
+        )
+        for n in range(start, start + count)
+    ]
+    created = Contribution.objects.bulk_create(rows, batch_size=2000)
+    forget_counts(process.pk)
+    return created
+
+
+@pytest.fixture
+def themes(db):
+    return (
+        Theme.objects.get_or_create(slug="mobilite", defaults={"name": "Mobilité"})[0],
+        Theme.objects.get_or_create(slug="ecoles", defaults={"name": "Écoles"})[0],
+    )
+
+
+def walk(client, url):
+    """Every page from `url` on, by the "next" links: the ids shown, page by page; then back by "previous"."""
+    pages, html = [], client.get(url).content.decode()
+    pages.append(shown(html))
+    while next_url := link(NEXT, html):
+        html = client.get(next_url).content.decode()
+        pages.append(shown(html))
+    back = [shown(html)]
+    while previous_url := link(PREVIOUS, html):
+        html = client.get(previous_url).content.decode()
+        back.append(shown(html))
+    return pages, list(reversed(back))
+
+
+# --- Orders and keyset pages ----------------------------------------------------------------------------------
+
+
+def test_the_most_recent_come_first_and_every_page_follows_by_keyset(client, process):
+    created = many(process, 25)
+    Contribution.objects.filter(pk=created[3].pk).update(status=ContributionStatus.HIDDEN)
+    expected = [c.pk for c in reversed(created) if c.pk != created[3].pk]
+
+    pages, back = walk(client, process.url)
+
+    assert [len(page) for page in pages] == [10, 10, 4]
+    assert sum(pages, []) == expected, "each published contribution once, newest first; the hidden one never"
+    assert back == pages, "the previous links give the same pages back"
+    assert "page=" not in client.get(process.url).content.decode(), "no OFFSET page numbers"
+
+
+def test_most_supported_come_first(client, process):
+    created = many(process, 15, supports=lambda n: n % 4)
+    expected = [c.pk for c in sorted(created, key=lambda c: (-c.support_count, -c.pk))]
+
+    pages, back = walk(client, process.url + "?tri=soutenues")
+
+    assert sum(pages, []) == expected and back == pages
+    html = client.get(process.url + "?tri=soutenues").content.decode()
+    assert '<option value="soutenues" selected>Les plus soutenues</option>' in html
+
+
+def test_the_random_order_is_a_rotation_drawn_per_visitor_and_kept_across_pages(client, process):
+    created = many(process, 25)
+    ids = [c.pk for c in created]
+
+    orders = {}
+    for seed in (3, 17):
+        pages, back = walk(client, process.url + f"?tri=hasard&graine={seed}")
+        order = sum(pages, [])
+        start = order.index(min(ids)) if order[0] != min(ids) else 0
+        assert sorted(order) == ids and back == pages
+        assert order == ids[ids.index(order[0]) :] + ids[: ids.index(order[0])], "a rotation of the ids"
+        assert start >= 0
+        orders[seed] = order
+    assert orders[3][0] != orders[17][0], "another seed, another start"
+
+    drawn = client.get(process.url + "?tri=hasard").content.decode()
+    seed = parse_qs(urlsplit(link(NEXT, drawn)).query)["graine"][0]
+    assert f'<input type="hidden" name="graine" value="{seed}">' in drawn, "the form keeps the visitor's order"
+    assert shown(client.get(process.url + f"?tri=hasard&graine={seed}").content.decode()) == shown(drawn)
+
+
+# --- Filters ------------------------------------------------------------------------------------------------
+
+
+def test_filters_by_theme_and_by_answer(client, process, themes):
+    mobility, schools = themes
+    created = many(
+        process,
+        12,
+        theme=lambda n: mobility if n % 3 == 0 else schools,
+        answer=lambda n: [AnswerStatus.RETAINED, AnswerStatus.NOT_RETAINED, ""][n % 3 if n < 9 else 2],
+    )
+
+    by_theme = client.get(process.url + "?theme=mobilite").content.decode()
+    retained = client.get(process.url + "?reponse=retained").content.decode()
+    unanswered = client.get(process.url + "?reponse=sans-reponse&theme=ecoles").content.decode()
+
+    assert shown(by_theme) == [c.pk for c in reversed(created) if c.theme == mobility]
+    assert "4 contributions correspondent à ces critères." in by_theme and "12 contributions publiées" in by_theme
+    assert shown(retained) == [c.pk for c in reversed(created) if c.answer_status == AnswerStatus.RETAINED]
+    assert shown(unanswered) == [c.pk for c in reversed(created) if c.theme == schools and not c.answer_status]
+    assert '<option value="sans-reponse" selected>Sans réponse</option>' in unanswered
+    assert "Aucune contribution publiée ne correspond" in client.get(process.url + "?reponse=done").content.decode()
+
+
+def test_the_filter_form_is_accessible(client, process, themes):
+    many(process, 2)
+
+    html = client.get(process.url).content.decode()
+    form = html[html.index('<form method="get"') : html.index("</form>", html.index('<form method="get"'))]
+
+    assert "<fieldset>" in form and "<legend>Trier et filtrer les contributions</legend>" in form
+    for name in ("tri", "theme", "reponse"):
+        assert f'<label for="contributions-{name}">' in form and f'id="contributions-{name}"' in form
+    assert '<button type="submit">Afficher</button>' in form
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "tri=nimporte",
+        "tri=",
+        "apres=abc",
+        "apres=1-2-3",
+        "avant=99999999999999999999999-1",
+        "apres=1-99999999999999999999999",
+        "apres=%C2%B2-1",
+        "apres=0-0",
+        "avant=0-0",
+        "reponse=peut-etre",
+        "tri=hasard&graine=abc",
+        "tri=hasard&graine=" + "9" * 5000,
+        "tri=hasard&graine=0",
+        "tri=soutenues&apres=99999999999999999-1",
+        "tri=hasard&graine=5&avant=1-1",
+        "page=3",
+    ],
+)
+def test_bad_parameters_show_the_list_without_error(client, process, query):
+    created = many(process, 12)
+
+    response = client.get(f"{process.url}?{query}")
+
+    assert response.status_code == 200
+    assert len(shown(response.content.decode())) == 10
+    assert set(shown(response.content.decode())) <= {c.pk for c in created}
+
+
+def test_an_unknown_theme_shows_everything_with_a_french_message(client, process, themes):
+    many(process, 3)
+
+    html = client.get(process.url + "?theme=inconnu").content.decode()
+
+    assert "Ce thème n&#x27;est pas proposé pour cette démarche" in html and len(shown(html)) == 3
+
+
+def test_a_report_leads_back_to_the_same_list(client, process):
+    created = many(process, 12)
+    html = client.get(process.url + "?tri=soutenues").content.decode()
+    listing = link(NEXT, html).split("?", 1)[1].split("#")[0]
+
+    response = client.post(f"{process.url}contributions/{created[0].pk}/signaler/?{listing}", {"rule_key": "respect"})
+
+    assert response.status_code == 303 and f"?{listing}#contributions" in response["Location"]
+
+
+# --- Counts that do not scan the table on every request -------------------------------------------------
+
+
+def count_queries(captured):
+    return [query["sql"] for query in captured if "COUNT(" in query["sql"].upper()]
+
+
+def test_the_heading_count_is_read_from_the_cache_and_follows_changes(client, process):
+    created = many(process, 12)
+    client.get(process.url)
+
+    with CaptureQueriesContext(connection) as again:
+        html = client.get(process.url).content.decode()
+    Contribution.objects.get(pk=created[0].pk).__class__  # noqa: B018 - the model, not a query
+    hidden = Contribution.objects.get(pk=created[0].pk)
+    hidden.status = ContributionStatus.HIDDEN
+    hidden.save()
+    after = client.get(process.url).content.decode()
+
+    assert "12 contributions publiées" in html
+    assert count_queries(again.captured_queries) == [], "no COUNT on a visit: the cache answers"
+    assert "11 contributions publiées" in after, "a saved contribution forgets the process's counts"
+
+
+# --- Query counts: the same with 10 and with 10 000 contributions ------------------------------------------
+
+# What the process page costs, whatever the number of contributions, supports and comments (a visitor without a
+# pass; one with a pass reads it and their supports of the page: two more).
+PROCESS_PAGE_QUERIES = 30
+
+
+def bulk_supports_and_comments(contributions):
+    terms = current_acceptance_terms()
+    supports = [
+        Support(contribution=contribution, participant_key=f"{n:064d}")
+        for contribution in contributions[:: max(len(contributions) // 2000, 1)]
+        for n in range(3)
+    ]
+    Support.objects.bulk_create(supports, batch_size=2000)
+    comments = [
+        Comment(
+            contribution=contribution,
+            commune_id=contribution.commune_id,
+            pseudonym="Voisin",
+            email="voisin@example.org",
+            text="Un commentaire.",
+            charter_version=terms.charter,
+            terms_version=terms.terms,
+            status=ContributionStatus.PUBLISHED,
+            published_at=timezone.now(),
+        )
+        for contribution in contributions[::10]
+    ]
+    Comment.objects.bulk_create(comments, batch_size=2000)
+
+
+SCENARIOS = [
+    "",
+    "?tri=soutenues",
+    "?tri=hasard&graine=12345",
+    "?theme=mobilite",
+    "?reponse=sans-reponse&tri=soutenues",
+]
+
+
+def page_queries(client, url):
+    client.get(url)  # the cached counts, as every visit after the first finds them
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(context.captured_queries), response
+
+
+@pytest.mark.parametrize("has_pass", [False, True], ids=["visitor", "pass holder"])
+def test_the_process_page_costs_the_same_with_10_and_10000_contributions(
+    client, process, themes, django_assert_num_queries, has_pass
+):
+    mobility, _schools = themes
+    first = many(process, 10, theme=lambda n: mobility if n % 2 else None, supports=lambda n: n % 5)
+    bulk_supports_and_comments(first)
+    if has_pass:
+        participant = confirm_participant("habitante@example.org")
+        add_support(first[-1], participant)
+        client.cookies[settings.PARTICIPANT_PASS_COOKIE] = pass_token(participant)
+
+    with_ten = {}
+    for query in SCENARIOS:
+        with_ten[query], _response = page_queries(client, process.url + query)
+    assert with_ten[""] == PROCESS_PAGE_QUERIES + (2 if has_pass else 0)
+
+    rest = many(process, 9990, start=10, theme=lambda n: mobility if n % 2 else None, supports=lambda n: n % 97)
+    bulk_supports_and_comments(rest)
+
+    for query in SCENARIOS:
+        url = process.url + query
+        client.get(url)
+        with django_assert_num_queries(with_ten[query]):
+            response = client.get(url)
+        html = response.content.decode()
+        assert "10 000 contributions publiées" in html or "10000 contributions publiées" in html, query
+        assert len(shown(html)) == 10 and link(NEXT, html), query
+    deep = link(NEXT, client.get(process.url + "?tri=soutenues").content.decode())
+    with django_assert_num_queries(with_ten["?tri=soutenues"]):
+        client.get(deep)
+
+
+@pytest.mark.parametrize("sort", ["recentes", "soutenues", "hasard"])
+def test_each_order_is_read_from_an_index_without_sorting_the_rows(process, sort):
+    from participation.services.contribution_list import ListingRequest, contribution_page
+
+    created = many(process, 5000, supports=lambda n: n % 7)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE participation_contribution")
+    listing = ListingRequest(sort=sort, seed=777, per_page=10)
+    with CaptureQueriesContext(connection) as context:
+        contribution_page(process, listing, facts={"count": 5000, "first_id": created[0].pk, "last_id": created[-1].pk})
+    (query,) = [query["sql"] for query in context.captured_queries]
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + query)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "Index Scan" in plan and "Sort" not in plan and "Seq Scan" not in plan, plan
