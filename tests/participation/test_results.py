@@ -100,6 +100,7 @@ def test_the_results_are_read_in_a_fixed_number_of_queries(client, process, esse
     with CaptureQueriesContext(connection) as few:
         client.get(process.url)
     retained(range(2, 12))
+    client.get(process.url)  # the first visit after a change counts again (the count is cached per process)
     with CaptureQueriesContext(connection) as more:
         response = client.get(process.url)
 
