@@ -342,6 +342,7 @@ def test_the_process_page_fetches_comments_in_a_fixed_number_of_queries(client, 
     page_queries()  # caches warmed
     few = page_queries()
     add_commented(8)
+    page_queries()  # the first visit after a change counts again (the list's count is cached per process)
     many = page_queries()
 
     assert few == many
