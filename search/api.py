@@ -107,6 +107,17 @@ class PublicPagesAPIViewSet(PagesAPIViewSet):
         CheckedFieldsFilter if backend is FieldsFilter else backend for backend in PagesAPIViewSet.filter_backends
     ]
 
+    # Fields shown only from a date on (a process's results): never a filter or an order, which would read the
+    # stored value before its day and let anyone probe it (`?results_published_on=…`).
+    SHOWN_FROM_A_DATE = {"results", "results_published_on"}
+
+    @classmethod
+    def get_available_fields(cls, model, db_fields_only=False):
+        fields = super().get_available_fields(model, db_fields_only=db_fields_only)
+        if db_fields_only:
+            return [name for name in fields if name not in cls.SHOWN_FROM_A_DATE]
+        return fields
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         check_parameters(request.GET)

@@ -24,6 +24,7 @@ from .engagement import (
     Comment,
     CommentLogEntry,
     Participant,
+    PendingAction,
     ProcessFollow,
     Support,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "KeyedByEmailMixin",
     "ModerationMode",
     "Participant",
+    "PendingAction",
     "ProcessPage",
     "ProcessFollow",
     "ProcessPageQuerySet",

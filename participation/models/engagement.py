@@ -192,3 +192,26 @@ class ProcessFollow(KeyedByEmailMixin, models.Model):
 
     def __str__(self):
         return _("Abonnement n° %(pk)s") % {"pk": self.pk}
+
+
+class PendingAction(models.Model):
+    """An action asked by a visitor without a pass (support, comment, follow), done once the link emailed to them
+    is opened. The link names this row, never the address (a link in a log or a proxy reveals nobody); the row is
+    deleted by the retention purge once the link has expired."""
+
+    email = models.EmailField()
+    action = models.CharField(max_length=20)
+    params = models.JSONField(default=dict)
+    # The process it concerns, and whether it was internal when asked: a link asked while the process was public
+    # does nothing once it is offline or reserved to the commune's agents.
+    process = models.ForeignKey(ProcessPage, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    internal = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("action à confirmer")
+        verbose_name_plural = _("actions à confirmer")
+
+    def __str__(self):
+        return _("Action à confirmer n° %(pk)s") % {"pk": self.pk}

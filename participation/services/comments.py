@@ -111,6 +111,7 @@ def submit_comment(
     send_action_link(
         email,
         ACTION,
+        process=contribution.process,
         subject=_("Confirmez votre commentaire"),
         paragraphs=[
             _("Merci pour votre commentaire sur une contribution à la démarche « %(process)s ».")

@@ -86,6 +86,7 @@ def request_follow(process, email):
     send_action_link(
         email,
         FOLLOW_ACTION,
+        process=process,
         subject=_("Confirmez votre abonnement : %(process)s") % {"process": process.title},
         paragraphs=[
             _(
@@ -161,6 +162,10 @@ def unsubscribe(token):
 
 
 def confirmed_followers(process, *, except_key=""):
+    """Who hears the news of `process`: nobody while it is offline or reserved to the commune's agents (followers
+    who joined while it was public are not told what is now internal)."""
+    if not process.live or process.is_internal:
+        return ProcessFollow.objects.none()
     follows = ProcessFollow.objects.filter(process=process, confirmed_at__isnull=False).exclude(email="")
     if except_key:
         follows = follows.exclude(contributor_key=except_key)

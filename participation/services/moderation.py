@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from wagtail.log_actions import log
 
 from charter.services import current_charter_rules
@@ -21,6 +21,7 @@ from communes.gate import commune_space_of, is_commune_active
 from communes.models import CommuneRole
 from communes.roles import STAFF_GROUP_NAME
 from core.emails import queue_email
+from core.typography import french_plural
 
 from ..models import Appeal, AppealOutcome, Comment, Contribution, ContributionStatus, Report
 from ..permissions import can_decide_appeal, can_moderate
@@ -123,7 +124,11 @@ def notify_moderators(process):
         return False
     waiting = Contribution.objects.filter(process=process, status=ContributionStatus.AWAITING_MODERATION).count()
     paragraphs = [
-        _("%(count)s contribution(s) à modérer sur la démarche « %(process)s ».")
+        ngettext(
+            "%(count)s contribution à modérer sur la démarche « %(process)s ».",
+            "%(count)s contributions à modérer sur la démarche « %(process)s ».",
+            french_plural(waiting),
+        )
         % {"count": waiting, "process": process.title},
         settings.WAGTAILADMIN_BASE_URL + reverse("contributions:index"),
     ]
@@ -132,7 +137,12 @@ def notify_moderators(process):
     ).count()
     if comments:
         paragraphs += [
-            _("%(count)s commentaire(s) à modérer sur la même démarche.") % {"count": comments},
+            ngettext(
+                "%(count)s commentaire à modérer sur la même démarche.",
+                "%(count)s commentaires à modérer sur la même démarche.",
+                french_plural(comments),
+            )
+            % {"count": comments},
             settings.WAGTAILADMIN_BASE_URL + reverse("comments:index"),
         ]
     queue_email(

@@ -9,18 +9,20 @@ link carries the action and the address, signed, so that nothing is stored for a
 Each kind of action registers what it does once confirmed (`register_action`), in the service module that owns it.
 """
 
+import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.emails import queue_email
 
-from ..models import Participant, contributor_key
+from ..models import Participant, PendingAction, contributor_key
 from . import Refused
 
 PASS_SALT = "participation.participant.pass"
@@ -32,15 +34,21 @@ ACTION_SALT = "participation.participant.action"
 
 @transaction.atomic
 def confirm_participant(email):
-    """The participant an email stands for, once its owner proved they read it (created on the first time)."""
+    """The participant an email stands for, once its owner proved they read it (created on the first time).
+
+    Two confirmations of a new address at the same instant (a double click, two tabs) make one row: the second
+    insert meets the unique constraint and reads the first one's row."""
     key = contributor_key(email)
-    participant = Participant.objects.select_for_update().filter(contributor_key=key).first()
     now = timezone.now()
+    participant = Participant.objects.select_for_update().filter(contributor_key=key).first()
     if participant is None:
-        participant = Participant(email=email.strip(), confirmed_at=now, last_seen_at=now)
-    else:
-        participant.email, participant.last_seen_at = email.strip(), now
-    participant.save()
+        try:
+            with transaction.atomic():
+                return Participant.objects.create(email=email.strip(), confirmed_at=now, last_seen_at=now)
+        except IntegrityError:
+            participant = Participant.objects.select_for_update().get(contributor_key=key)
+    participant.email, participant.last_seen_at = email.strip(), now
+    participant.save(update_fields=["email", "contributor_key", "last_seen_at"])
     return participant
 
 
@@ -82,23 +90,32 @@ def register_action(name, *, perform, describe):
     ACTIONS[name] = Action(perform=perform, describe=describe)
 
 
-def action_url(email, name, **params):
-    """The signed link that does `name` with `params` for the owner of `email` once they open it and confirm."""
+def action_url(email, name, *, process=None, **params):
+    """The link that does `name` with `params` for the owner of `email` once they open it and confirm: it names a
+    `PendingAction` row, signed; the address stays in the database."""
     if name not in ACTIONS:
         raise ValueError(f"Unknown participant action {name!r}")
-    token = signing.dumps({"email": email.strip(), "action": name, "params": params}, salt=ACTION_SALT, compress=True)
+    pending = PendingAction.objects.create(
+        email=email.strip(),
+        action=name,
+        params=params,
+        process=process,
+        internal=bool(process is not None and process.is_internal),
+    )
+    token = signing.dumps(pending.pk, salt=ACTION_SALT)
     return settings.PUBLIC_BASE_URL + reverse("participation:confirm_action", args=[token])
 
 
-def send_action_link(email, name, *, subject, paragraphs, **params):
-    """Email the link that confirms an action (and gives a pass): nothing is done before it is opened."""
+def send_action_link(email, name, *, subject, paragraphs, process=None, **params):
+    """Email the link that confirms an action on `process` (and gives a pass): nothing is done before it is
+    opened."""
     body = "\n\n".join(
         [
             _("Bonjour,"),
             *paragraphs,
             _("Pour confirmer, ouvrez ce lien dans les %(hours)s heures :")
             % {"hours": settings.CONTRIBUTION_CONFIRMATION_HOURS},
-            action_url(email, name, **params),
+            action_url(email, name, process=process, **params),
             _(
                 "Ce lien vous donne aussi un passe de participation, gardé par votre navigateur pendant %(days)s "
                 "jours : vous pourrez soutenir, commenter et suivre des démarches sans confirmer à chaque fois."
@@ -110,28 +127,36 @@ def send_action_link(email, name, *, subject, paragraphs, **params):
     return queue_email(subject, body, [email])
 
 
-@dataclass(frozen=True)
-class PendingAction:
-    email: str
-    name: str
-    params: dict
+def describe_pending(pending):
+    return ACTIONS[pending.action].describe(**pending.params)
 
-    @property
-    def description(self):
-        return ACTIONS[self.name].describe(**self.params)
+
+INVALID_LINK = gettext_lazy("Ce lien n'est pas valide. Vérifiez qu'il a été copié en entier.")
 
 
 def pending_action(token):
-    """The action a link names, not yet done; a forged or expired link is refused in French."""
+    """The action a link names; a forged, expired or purged link is refused in French."""
     try:
-        found = signing.loads(token, salt=ACTION_SALT, max_age=settings.CONTRIBUTION_CONFIRMATION_HOURS * 3600)
+        pk = signing.loads(token, salt=ACTION_SALT, max_age=settings.CONTRIBUTION_CONFIRMATION_HOURS * 3600)
     except signing.SignatureExpired:
         raise Refused(_("Ce lien a expiré. Vous pouvez recommencer depuis la page de la démarche.")) from None
     except signing.BadSignature:
-        raise Refused(_("Ce lien n'est pas valide. Vérifiez qu'il a été copié en entier.")) from None
-    if not isinstance(found, dict) or found.get("action") not in ACTIONS:
-        raise Refused(_("Ce lien n'est pas valide. Vérifiez qu'il a été copié en entier."))
-    return PendingAction(email=found["email"], name=found["action"], params=found.get("params") or {})
+        raise Refused(str(INVALID_LINK)) from None
+    found = PendingAction.objects.filter(pk=pk).select_related("process").first() if isinstance(pk, int) else None
+    if found is None or found.action not in ACTIONS:
+        raise Refused(str(INVALID_LINK))
+    return found
+
+
+def _refuse_unless_still_reachable(pending):
+    """A link asked while its process was public does nothing once the process is offline or reserved to agents
+    (its page's gate no longer stands before the link)."""
+    process = pending.process
+    if process is None:
+        return
+    process.refresh_from_db(fields=["live", "audience"])
+    if not process.live or (process.is_internal and not pending.internal):
+        raise Refused(_("Cette démarche n'est plus ouverte au public : ce lien ne peut plus servir."))
 
 
 @transaction.atomic
@@ -139,6 +164,14 @@ def perform_action(token):
     """Confirm the email, then do the action: (participant, the URL to go back to). Opening the link twice does
     the action once (each action is idempotent for one participant)."""
     pending = pending_action(token)
+    _refuse_unless_still_reachable(pending)
     participant = confirm_participant(pending.email)
-    destination = ACTIONS[pending.name].perform(participant, **pending.params)
+    destination = ACTIONS[pending.action].perform(participant, **pending.params)
+    PendingAction.objects.filter(pk=pending.pk, done_at__isnull=True).update(done_at=timezone.now())
     return participant, destination
+
+
+def expired_pending_actions(now=None):
+    """Links past their validity: their rows (an address each) go with the retention purge."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(hours=settings.CONTRIBUTION_CONFIRMATION_HOURS)
+    return PendingAction.objects.filter(created_at__lt=cutoff)

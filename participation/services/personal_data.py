@@ -26,6 +26,7 @@ from ..models import (
     ContributionStatus,
     EventRegistration,
     Participant,
+    PendingAction,
     ProcessFollow,
     ProcessPage,
     ProcessState,
@@ -37,6 +38,7 @@ from ..models import (
 from . import Refused
 from .abuse import ended_rate_limit_counters
 from .comment_counts import refresh_comment_count
+from .participants import expired_pending_actions
 from .supports import remove_supports, supports_of
 
 RIGHTS_SALT = "participation.contributor.rights"
@@ -451,6 +453,12 @@ def erase_personal_data(key, *, keep_published_text=False, user=None):
         EventRegistration.objects.filter(contributor_key=key).delete()
         ProcessFollow.objects.filter(contributor_key=key).delete()
         _erase_supports_and_pass(key)
+        # Links asked and not yet expired name an address: the few of this person's go too.
+        PendingAction.objects.filter(
+            pk__in=[
+                pending.pk for pending in PendingAction.objects.only("email") if contributor_key(pending.email) == key
+            ]
+        ).delete()
     erase_comments(key, keep_published_text=keep_published_text, user=user)
     return erased
 
@@ -644,6 +652,7 @@ def purge_personal_data(*, dry_run=False, today=None, now=None):
     unconfirmed_comments = expired_unconfirmed_comments(now)
     support_keys = stale_support_keys(today)
     participants = participants_past_retention(now)
+    action_links = expired_pending_actions(now)
     counts = {
         "comments_anonymised": comments.count(),
         "unconfirmed_comments_deleted": unconfirmed_comments.count(),
@@ -658,6 +667,7 @@ def purge_personal_data(*, dry_run=False, today=None, now=None):
         "unconfirmed_follows_deleted": unconfirmed_follows.count(),
         "support_keys_forgotten": support_keys.count(),
         "participants_deleted": participants.count(),
+        "expired_action_links_deleted": action_links.count(),
     }
     if dry_run:
         return counts
@@ -674,6 +684,7 @@ def purge_personal_data(*, dry_run=False, today=None, now=None):
     unconfirmed_registrations.delete()
     follows.delete()
     unconfirmed_follows.delete()
+    action_links.delete()
     counters.delete()
     fingerprints.update(reporter_hash=Concat(Value("purged-"), Cast("pk", CharField())))
     support_keys.update(participant_key=Concat(Value("purged-"), Cast("pk", CharField())))

@@ -207,6 +207,7 @@ def ask_support_by_email(contribution, email, day=None):
     send_action_link(
         email,
         SUPPORT_ACTION,
+        process=contribution.process,
         subject=_("Confirmez votre soutien"),
         paragraphs=[
             _("Vous souhaitez soutenir une contribution de %(pseudonym)s sur la démarche « %(process)s ».")

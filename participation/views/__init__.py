@@ -43,6 +43,7 @@ from ..services.links import (
 from ..services.moderation import file_appeal, report_contribution
 from ..services.participants import (
     confirm_participant,
+    describe_pending,
     participant_from_pass,
     pass_token,
     pending_action,
@@ -175,14 +176,17 @@ def confirm_action(request, token):
     except Refused as refusal:
         return invalid_link(request, refusal)
     if request.method != "POST":
-        context = {"token": token, "description": pending.description}
+        context = {"token": token, "description": describe_pending(pending)}
         return TemplateResponse(request, "participation/confirm_action.html", context)
     try:
         participant, destination = perform_action(token)
     except Refused as refusal:
         return invalid_link(request, refusal)
     response = redirect_with_notice(
-        request, destination, "action", _("C'est confirmé : %(what)s.") % {"what": pending.description}
+        request,
+        destination,
+        "action",
+        _("Votre demande est confirmée : %(what)s.") % {"what": describe_pending(pending)},
     )
     return give_pass(response, participant)
 

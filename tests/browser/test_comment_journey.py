@@ -63,7 +63,7 @@ def test_a_citizen_comments_confirms_by_email_and_reads_the_comment_once_publish
     tab.goto(live_site + path_of(link_in_last_email("/participation/confirmer-action/")), wait_until="load")
     response = send(tab, tab.get_by_role("button", name="Je confirme"))
     assert response.status == 200
-    expect(tab.get_by_role("status").filter(has_text="C'est confirmé")).to_be_visible()
+    expect(tab.get_by_role("status").filter(has_text="Votre demande est confirmée")).to_be_visible()
     comment = Comment.objects.get(email="lou.commente@example.org")
     assert comment.status == ContributionStatus.AWAITING_MODERATION
     expect(tab.get_by_text(REMARK)).to_have_count(0)

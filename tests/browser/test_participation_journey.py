@@ -75,7 +75,7 @@ def test_a_citizen_supports_comments_follows_and_hears_the_answer(live_site, tab
     tab.goto(live_site + path_of(link_in_last_email("/participation/confirmer-action/")), wait_until="load")
     assert accessibility_violations(tab) == ""
     assert send(tab, tab.get_by_role("button", name="Je confirme")).status == 200
-    expect(tab.get_by_role("status").filter(has_text="C'est confirmé").first).to_be_visible()
+    expect(tab.get_by_role("status").filter(has_text="Votre demande est confirmée").first).to_be_visible()
     as_pass_holder = tab.goto(live_site + process.url, wait_until="load")
     assert supports_shown(tab) == before + 1
     expect(the_idea(tab).get_by_role("button", name="Retirer mon soutien")).to_be_visible()

@@ -135,7 +135,7 @@ def test_without_a_pass_the_support_counts_once_the_link_is_confirmed(client, pr
 
     assert done.status_code == 200 and count_of(idea) == 1 and Support.objects.count() == 1
     html = done.content.decode()
-    assert "C&#x27;est confirmé : soutenir la contribution de Camille" in html
+    assert "Votre demande est confirmée : soutenir la contribution de Camille" in html
     assert "Retirer mon soutien" in html, "the browser got its pass"
     assert settings.PARTICIPANT_PASS_COOKIE in client.cookies
 

@@ -18,7 +18,7 @@ from participation.models import Contribution, Support
 from participation.services.participants import confirm_participant, pass_token
 from tests.conftest import body, publish_legal_text
 from tests.factories import CommuneFactsFactory, ConventionFactory, ProviderContractFactory
-from tests.participation.conftest import add_contribution, make_process
+from tests.participation.conftest import add_contribution, link_in_last_email, make_process, path_of
 
 transactional = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 THREADS = 6
@@ -123,3 +123,16 @@ def test_concurrent_supports_cannot_pass_the_limit_per_person(process):
     assert sorted(statuses) == [303] + [400] * (THREADS - 1)
     assert Support.objects.count() == 1
     assert sum(Contribution.objects.values_list("support_count", flat=True)) == 1
+
+
+@transactional
+def test_two_clicks_on_a_new_address_link_at_the_same_instant_are_no_error(process):
+    """Before (review): [303, 500, 500, 500], the second insert of the participant refused by its constraint."""
+    idea = add_contribution(process, "Une idée soutenue par un nouveau venu, deux onglets.")
+    Client().post(f"{process.url}contributions/{idea.pk}/soutenir/", {"action": "support", "email": "neuf@example.org"})
+    link = path_of(link_in_last_email("/participation/confirmer-action/"))
+
+    statuses = at_once([lambda: Client(raise_request_exception=False).post(link).status_code for _ in range(4)])
+
+    assert statuses == [303] * 4
+    assert Support.objects.count() == 1
