@@ -74,3 +74,19 @@ class ProcessResultsDateField(serializers.Field):
 
     def to_representation(self, process):
         return process.results_published_on.isoformat() if process.has_published_results else None
+
+
+class ProcessParticipationField(serializers.Field):
+    """Counts of what citizens brought to a process: published contributions, their supports and published comments,
+    and the commune's answers by status (`participation.services.figures`). The listing attaches them to every
+    process of a batch; a single page counts its own."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, process):
+        if not hasattr(process, "api_participation"):
+            from .services.figures import participation_figures
+
+            process.api_participation = participation_figures([process.pk])[process.pk]
+        return process.api_participation

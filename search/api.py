@@ -27,6 +27,7 @@ from communes.models import CommuneSpacePage
 from communes.visibility import public_pages
 from core.input import whole_number
 from participation.models import ProcessPage
+from participation.services.figures import participation_figures
 
 logger = logging.getLogger(__name__)
 
@@ -92,8 +93,10 @@ def attach_listing_relations(pages):
     if processes:
         prefetch_related_objects(processes, "phases", "themes")
         communes = communes_of_paths([process.path for process in processes])
+        figures = participation_figures(process.pk for process in processes)
         for process in processes:
             process.api_commune = communes[process.path]
+            process.api_participation = figures[process.pk]
     spaces = [page for page in pages if isinstance(page, CommuneSpacePage)]
     if spaces:
         prefetch_related_objects(spaces, "commune")

@@ -29,6 +29,7 @@ from core.blocks import ContentStreamBlock
 from ..serializers import (
     PhaseSerializer,
     ProcessCommuneField,
+    ProcessParticipationField,
     ProcessResultsDateField,
     ProcessResultsField,
     ProcessStateField,
@@ -243,6 +244,7 @@ class ProcessPage(CommunePageMixin, RoutablePageMixin, Page):
         APIField("event_place"),
         APIField("event_accessibility"),
         APIField("event_capacity"),
+        APIField("participation", serializer=ProcessParticipationField()),
         # What was decided, once published (null before): the text, and the day it was published.
         APIField("results", serializer=ProcessResultsField()),
         APIField("results_published_on", serializer=ProcessResultsDateField()),

@@ -110,3 +110,25 @@ def test_followers_hear_nothing_of_a_process_that_became_internal(client, proces
     answer(idea, editor, status=AnswerStatus.RETAINED, text="Une réponse désormais interne.")
 
     assert EMAIL not in [address for message in mail.outbox for address in message.to]
+
+
+def test_the_api_counts_contributions_supports_comments_and_answers_never_who(client, process):
+    """Issue 14, item 8: open data gains the counts; no key, email or pseudonym of a supporter leaves."""
+    from participation.models import AnswerStatus, ContributionStatus
+
+    add_contribution(process, "Une idée retenue.", support_count=7, comment_count=2, answer_status=AnswerStatus.RETAINED)
+    add_contribution(process, "Une idée à l'étude.", support_count=3, answer_status=AnswerStatus.UNDER_STUDY)
+    add_contribution(process, "Une idée pas encore publiée.", status=ContributionStatus.AWAITING_MODERATION)
+    Support.objects.create(contribution=process.contributions.first(), participant_key="a" * 64)
+
+    detail = client.get(f"/api/v2/pages/{process.pk}/").json()["participation"]
+    listing = client.get("/api/v2/pages/?type=participation.ProcessPage&fields=participation").json()
+
+    assert detail == {
+        "contributions": 2,
+        "supports": 10,
+        "comments": 2,
+        "answers": {"under_study": 1, "retained": 1, "done": 0, "not_retained": 0},
+    }
+    assert [item["participation"] for item in listing["items"]] == [detail]
+    assert "a" * 64 not in str(listing) and "camille@example.org" not in str(listing)

@@ -237,7 +237,9 @@ def test_contributions_and_their_authors_never_appear_in_the_api(client, commune
     assert "Nos cours d'école" in everything
     assert "zq7" not in everything.lower()
     assert "@" not in everything
-    assert "contribution" not in everything
+    # Contributions appear only as counts (issue 14: open data counts them, never who wrote or supported).
+    assert "contribution" not in everything.replace('"contributions": ', "")
+    assert '"participation": {"contributions": 1, "supports": 0, "comments": 0' in everything
 
 
 def test_asking_for_contributions_or_registrations_is_refused(client, commune_space):
