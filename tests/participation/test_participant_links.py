@@ -116,7 +116,8 @@ def test_the_api_counts_contributions_supports_comments_and_answers_never_who(cl
     """Issue 14, item 8: open data gains the counts; no key, email or pseudonym of a supporter leaves."""
     from participation.models import AnswerStatus, ContributionStatus
 
-    add_contribution(process, "Une idée retenue.", support_count=7, comment_count=2, answer_status=AnswerStatus.RETAINED)
+    retained = AnswerStatus.RETAINED
+    add_contribution(process, "Une idée retenue.", support_count=7, comment_count=2, answer_status=retained)
     add_contribution(process, "Une idée à l'étude.", support_count=3, answer_status=AnswerStatus.UNDER_STUDY)
     add_contribution(process, "Une idée pas encore publiée.", status=ContributionStatus.AWAITING_MODERATION)
     Support.objects.create(contribution=process.contributions.first(), participant_key="a" * 64)
