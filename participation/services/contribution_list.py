@@ -4,9 +4,13 @@ contributions on one process.
 - Pages are read by keyset, never by OFFSET: a cursor names the last (or first) contribution shown, and the next
   page is the rows after it in the order of an index (`contribution_recent`, `contribution_supported`,
   `contribution_by_id`), so that page 1 000 costs what page 1 costs.
-- The random order is a rotation of the ids starting at a position drawn for each visitor (`seed`): the rows from
-  that id upwards, then those below it, each range read from `contribution_by_id`. Early ideas do not always come
-  first, and no query sorts every row (no ORDER BY random()).
+- The random order is a rotation of the ids starting at a contribution drawn for each visitor: the rows from that
+  id upwards, then those below it, each range read from `contribution_by_id`. Early ideas do not always come first,
+  and no query sorts every row (no ORDER BY random()). The start is drawn once, on the first page, uniformly among
+  the listed contributions (the seed modulo their cached count gives a rank, the id at that rank is read from the
+  index: ids are shared by every process, so a draw between the first and last ids would favour the contribution
+  after a gap); it then travels with the visitor (`start`, in the URL), so that a publication or a hide between two
+  pages never moves it: each contribution is shown once over the pages.
 - Counts (the heading's, and a filter's) are cached per process and forgotten whenever one of its contributions is
   saved (`forget_counts`, called on every save of a contribution): a visit reads the cache, not the table.
 
@@ -19,7 +23,7 @@ import secrets
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, Q
 
 from ..models import Contribution
 
@@ -64,6 +68,7 @@ class ListingRequest:
     theme: object = None  # a Theme, or None for all
     answer: str = ""  # an AnswerStatus value, UNANSWERED, or "" for all
     seed: int | None = None
+    start: int | None = None  # the random order's first id, drawn on the first page and carried by the next ones
     after: Cursor | None = None
     before: Cursor | None = None
     per_page: int = 10
@@ -108,14 +113,13 @@ def forget_counts(process_id):
 
 
 def listing_facts(process, listing):
-    """{"count", "first_id", "last_id"} of the published contributions the filters keep, from the cache."""
+    """{"count"} of the published contributions the filters keep, from the cache."""
     generation = cache.get_or_set(_generation_key(process.pk), secrets.token_hex(4), None)
     theme = listing.theme.pk if listing.theme is not None else ""
     key = f"participation:contributions:{process.pk}:{generation}:{theme}:{listing.answer}"
     facts = cache.get(key)
     if facts is None:
-        found = published_of(process, listing).aggregate(count=Count("pk"), first_id=Min("pk"), last_id=Max("pk"))
-        facts = {name: found[name] or 0 for name in ("count", "first_id", "last_id")}
+        facts = published_of(process, listing).aggregate(count=Count("pk"))
         cache.set(key, facts, COUNT_SECONDS)
     return facts
 
@@ -171,10 +175,14 @@ def _page_by_keyset(rows, listing):
     )
 
 
-def rotation_start(seed, facts):
-    """The id the visitor's rotation starts at: drawn by the seed between the first and the last id listed."""
-    span = facts["last_id"] - facts["first_id"] + 1
-    return facts["first_id"] + (seed % span if span > 0 else 0)
+def rotation_start(rows, seed, facts):
+    """The id the visitor's rotation starts at: the listed contribution whose rank in id order is the seed modulo
+    their count, so that each is as likely to come first whatever the gaps between their ids. One read of the
+    index (its ids only), on the first page of a visit; 0 (every id upwards) when none is listed."""
+    if not facts["count"]:
+        return 0
+    rank = seed % facts["count"]
+    return next(iter(rows.order_by("pk").values_list("pk", flat=True)[rank : rank + 1]), 0)
 
 
 def _page_by_rotation(rows, listing, start):
@@ -227,8 +235,10 @@ def contribution_page(process, listing, *, facts=None, columns=()):
     if columns:
         rows = rows.only(*columns)
     if listing.sort == RANDOM:
-        facts = facts or listing_facts(process, listing)
-        page = _page_by_rotation(rows, listing, rotation_start(listing.seed or 1, facts))
+        if listing.start is None:
+            facts = facts or listing_facts(process, listing)
+            listing.start = rotation_start(published_of(process, listing), listing.seed or 1, facts)
+        page = _page_by_rotation(rows, listing, listing.start)
     else:
         page = _page_by_keyset(rows, listing)
     back_to_the_start = listing.before is not None and page.previous_cursor is None

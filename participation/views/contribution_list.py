@@ -61,6 +61,11 @@ def listing_from(request, themes):
         # Drawn for this visitor when the URL carries none; kept by every link of the list, so that the pages
         # follow one order.
         listing.seed = int(seed) if valid else new_seed()
+        # The first id of the order, once drawn (on the first page): kept by every link and form too, so that a
+        # contribution published or hidden between two pages does not move it. Any id will do as a start.
+        start = request.GET.get("depart", "")
+        if start.isascii() and start.isdigit() and len(start) <= 18:
+            listing.start = int(start)
     listing.after = Cursor.parse(request.GET.get("apres", ""))
     if listing.after is None:
         listing.before = Cursor.parse(request.GET.get("avant", ""))
@@ -74,6 +79,8 @@ def listing_query(listing, **cursor):
         params["tri"] = listing.sort
     if listing.sort == RANDOM and listing.seed:
         params["graine"] = listing.seed
+        if listing.start is not None:
+            params["depart"] = listing.start
     if listing.theme is not None:
         params["theme"] = listing.theme.slug
     if listing.answer:
@@ -121,7 +128,7 @@ def contribution_list_context(process, request, participant):
     }
 
 
-LISTING_PARAMETERS = ("tri", "graine", "theme", "reponse", "apres", "avant")
+LISTING_PARAMETERS = ("tri", "graine", "depart", "theme", "reponse", "apres", "avant")
 
 
 def listing_kept(request):

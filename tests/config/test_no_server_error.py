@@ -496,8 +496,8 @@ def test_the_enumeration_finds_every_kind_of_input(world):
     inputs = world["inputs"]
     assert not inputs.unfilled_routes, f"public URL patterns nothing here fills in: {inputs.unfilled_routes}"
     # The search's, the personal page's (the action it asks to confirm), and the process page's list of
-    # contributions (sort, filters, seed, keyset cursors).
-    listing = {"tri", "theme", "reponse", "graine", "apres", "avant"}
+    # contributions (sort, filters, seed and start of the random order, keyset cursors).
+    listing = {"tri", "theme", "reponse", "graine", "depart", "apres", "avant"}
     assert {"q", "page", "action", *listing} <= inputs.code_reads, "the public views' reads (none of the admin's)"
     assert len(inputs.maybe_read) >= 20, inputs.maybe_read
     search = reverse("search")

@@ -4,6 +4,7 @@ cache; and the process page's query count the same with 10 and with 10 000 contr
 """
 
 import datetime
+import random
 import re
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,6 +19,7 @@ from participation.models import AnswerStatus, Comment, Contribution, Contributi
 from participation.services.contribution_list import forget_counts
 from participation.services.participants import confirm_participant, pass_token
 from participation.services.supports import add_support
+from tests.participation.conftest import make_process
 
 ITEM = re.compile(r'<li class="contribution" id="contribution-(\d+)"')
 NEXT = re.compile(r'<a href="([^"]+)" rel="next">Contributions suivantes</a>')
@@ -246,6 +248,8 @@ def test_the_heading_count_is_read_from_the_cache_and_follows_changes(client, pr
 # a pass; one with a pass costs a few more (the pass's participant, their supports of the page, their follow).
 PROCESS_PAGE_QUERIES = 33
 PASS_QUERIES = 3
+# The random order's first page reads its start from the index once; the next pages carry it in their URL.
+RANDOM_START_QUERIES = 1
 
 
 def bulk_supports_and_comments(contributions):
@@ -306,6 +310,12 @@ def test_the_process_page_costs_the_same_with_10_and_10000_contributions(
     for query in SCENARIOS:
         with_ten[query], _response = page_queries(client, process.url + query)
     assert with_ten[""] == PROCESS_PAGE_QUERIES + (PASS_QUERIES if has_pass else 0)
+    # The random order's first page draws its start (one read of the index); its next pages carry it.
+    assert with_ten["?tri=hasard&graine=12345"] == with_ten[""] + RANDOM_START_QUERIES
+    drawn = client.get(process.url + "?tri=hasard&graine=12345").content.decode()
+    start = re.search(r'name="depart" value="(\d+)"', drawn)[1]
+    carried = process.url + f"?tri=hasard&graine=12345&depart={start}"
+    assert page_queries(client, carried)[0] == with_ten[""]
 
     rest = many(process, 9990, start=10, theme=lambda n: mobility if n % 2 else None, supports=lambda n: n % 97)
     bulk_supports_and_comments(rest)
@@ -321,21 +331,103 @@ def test_the_process_page_costs_the_same_with_10_and_10000_contributions(
     deep = link(NEXT, client.get(process.url + "?tri=soutenues").content.decode())
     with django_assert_num_queries(with_ten["?tri=soutenues"]):
         client.get(deep)
+    random_deep = link(NEXT, client.get(process.url + "?tri=hasard&graine=12345").content.decode())
+    for url in (carried, random_deep):
+        client.get(url)
+        with django_assert_num_queries(with_ten[""]):
+            client.get(url)
 
 
 @pytest.mark.parametrize("sort", ["recentes", "soutenues", "hasard"])
 def test_each_order_is_read_from_an_index_without_sorting_the_rows(process, sort):
     from participation.services.contribution_list import ListingRequest, contribution_page
 
-    created = many(process, 5000, supports=lambda n: n % 7)
+    many(process, 5000, supports=lambda n: n % 7)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE participation_contribution")
     listing = ListingRequest(sort=sort, seed=777, per_page=10)
-    with CaptureQueriesContext(connection) as context:
-        contribution_page(process, listing, facts={"count": 5000, "first_id": created[0].pk, "last_id": created[-1].pk})
-    (query,) = [query["sql"] for query in context.captured_queries]
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN " + query)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    with CaptureQueriesContext(connection) as first:
+        page = contribution_page(process, listing, facts={"count": 5000})
+    with CaptureQueriesContext(connection) as later:
+        listing.after = page.next_cursor
+        assert contribution_page(process, listing, facts={"count": 5000}).contributions
+    queries = [query["sql"] for query in first.captured_queries + later.captured_queries]
 
-    assert "Index Scan" in plan and "Sort" not in plan and "Seq Scan" not in plan, plan
+    # The random order's first page reads its start first (from the index, a rank in id order), then the page.
+    assert len(queries) == (3 if sort == "hasard" else 2), queries
+    for query in queries:
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN " + query)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "Index" in plan and "Sort" not in plan and "Seq Scan" not in plan, plan
+
+
+# --- The random order: its start travels with the visitor, and is drawn uniformly per process --------------
+
+
+def test_a_random_walk_shows_each_contribution_once_though_the_list_changes_between_pages(client, process):
+    created = many(process, 30)
+    highest = created[-1]
+
+    html = client.get(process.url + "?tri=hasard&graine=1000").content.decode()
+    seen, pages = shown(html), 1
+    while next_url := link(NEXT, html):
+        if pages == 1:
+            published = many(process, 1, start=100)[0]  # someone's contribution published meanwhile
+        if pages == 2:
+            hidden = Contribution.objects.get(pk=highest.pk)
+            hidden.status = ContributionStatus.HIDDEN
+            hidden.save()
+        html = client.get(next_url).content.decode()
+        seen, pages = seen + shown(html), pages + 1
+
+    assert pages >= 3, "a publication and a hide, each between two pages"
+    assert len(seen) == len(set(seen)), "no contribution twice"
+    assert {c.pk for c in created} - {highest.pk} <= set(seen), "none missing (but the hidden one)"
+    assert set(seen) <= {c.pk for c in created} | {published.pk}
+
+
+def test_the_start_travels_in_every_link_and_form_of_a_random_list(client, process):
+    created = many(process, 25)
+
+    html = client.get(process.url + "?tri=hasard").content.decode()
+    start = parse_qs(urlsplit(link(NEXT, html)).query)["depart"][0]
+    later = client.get(link(NEXT, html)).content.decode()
+
+    assert int(start) in {c.pk for c in created} and str(shown(html)[0]) == start
+    assert f'<input type="hidden" name="depart" value="{start}">' in html, "the sort and filter form keeps it"
+    assert f"depart={start}" in link(PREVIOUS, later) and f"depart={start}" in link(NEXT, later)
+    report = f"{process.url}contributions/{shown(later)[0]}/signaler/"
+    assert re.search(rf'action="{re.escape(report)}\?[^"]*depart={start}', later), "the forms lead back to it"
+    response = client.post(f"{report}?tri=hasard&graine=5&depart={start}&apres=0-1", {"rule_key": "respect"})
+    assert f"depart={start}" in response["Location"]
+    assert "depart" not in link(NEXT, client.get(process.url).content.decode()), "only the random order has one"
+
+
+@pytest.mark.parametrize("start", ["abc", "-1", "0", "1", "9" * 18, "9" * 19, "%EF%BC%91", "1.5", ""])
+def test_a_bad_start_shows_a_random_list_without_error(client, process, start):
+    created = many(process, 12)
+
+    pages, back = walk(client, process.url + f"?tri=hasard&graine=7&depart={start}")
+
+    assert sorted(sum(pages, [])) == sorted(c.pk for c in created) and back == pages
+
+
+def test_the_random_start_is_uniform_among_the_process_s_contributions_despite_id_gaps(process):
+    from participation.services.contribution_list import SEED_BOUND, ListingRequest, contribution_page
+
+    other = make_process(process.get_parent().specific, title="Un autre projet")
+    ids = [c.pk for c in many(process, 10)]
+    many(other, 2000, start=10)
+    ids += [c.pk for c in many(process, 10, start=2010)]
+    assert ids[10] - ids[9] > 2000, "a gap of another process's ids"
+
+    draws, seeds = 600, random.Random(14)
+    firsts = []
+    for _draw in range(draws):
+        listing = ListingRequest(sort="hasard", seed=seeds.randrange(1, SEED_BOUND), per_page=1)
+        firsts.append(contribution_page(process, listing).contributions[0].pk)
+
+    counts = {pk: firsts.count(pk) for pk in ids}
+    assert set(firsts) == set(ids), "every contribution may come first"
+    assert max(counts.values()) < 3 * draws / len(ids), counts
