@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communes.gate import active_commune_ids, commune_space_of, without_inactive_communes
+from communes.visibility import public_pages
 from core.emails import queue_email
 from core.typography import french_date, french_period
 
@@ -162,9 +163,10 @@ def unsubscribe(token):
 
 
 def confirmed_followers(process, *, except_key=""):
-    """Who hears the news of `process`: nobody while it is offline or reserved to the commune's agents (followers
-    who joined while it was public are not told what is now internal)."""
-    if not process.live or process.is_internal:
+    """Who hears the news of `process`: nobody while anyone could not read it (the site's own rule: the page or a
+    parent offline, a view restriction, the convention ended, reserved to the commune's agents): followers who joined
+    while it was public are not told what is now out of their reach."""
+    if not public_pages(ProcessPage.objects.filter(pk=process.pk)).exists():
         return ProcessFollow.objects.none()
     follows = ProcessFollow.objects.filter(process=process, confirmed_at__isnull=False).exclude(email="")
     if except_key:

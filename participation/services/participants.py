@@ -19,7 +19,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from wagtail.models import Page
 
+from communes.visibility import public_pages, visible_pages
 from core.emails import queue_email
 
 from ..models import Participant, PendingAction, contributor_key
@@ -149,13 +151,14 @@ def pending_action(token):
 
 
 def _refuse_unless_still_reachable(pending):
-    """A link asked while its process was public does nothing once the process is offline or reserved to agents
-    (its page's gate no longer stands before the link)."""
-    process = pending.process
-    if process is None:
+    """A link does nothing once its process is out of reach by the site's own rule (`communes.visibility`): its page
+    or a parent unpublished, a view restriction, the commune's convention ended, or reserved to agents since a link
+    asked while it was public (its page's gate no longer stands before the link)."""
+    if pending.process_id is None:
         return
-    process.refresh_from_db(fields=["live", "audience"])
-    if not process.live or (process.is_internal and not pending.internal):
+    one = Page.objects.filter(pk=pending.process_id)
+    reachable = visible_pages(one, audience=False) if pending.internal else public_pages(one)
+    if not reachable.exists():
         raise Refused(_("Cette démarche n'est plus ouverte au public : ce lien ne peut plus servir."))
 
 

@@ -31,15 +31,29 @@ def test_the_link_names_no_address(client, process):
     assert PendingAction.objects.get().email == EMAIL
 
 
-@pytest.mark.parametrize("change", ["unpublished", "internal"])
-def test_a_support_link_does_nothing_once_the_process_is_offline_or_internal(client, process, change):
-    idea = add_contribution(process, "Une idée à soutenir pour la cour.")
-    link = ask_support(client, process, idea)
+def put_out_of_reach(process, change):
+    """What takes a process out of the public's reach, each way the site's rule knows."""
+    from wagtail.models import PageViewRestriction
+
     if change == "unpublished":
         process.unpublish()
-    else:
+    elif change == "internal":
         process.audience = "agents"
         process.save_revision().publish()
+    elif change == "space unpublished":  # Wagtail leaves the process live under it
+        process.get_parent().specific.unpublish()
+    else:  # a view restriction
+        PageViewRestriction.objects.create(page=process, restriction_type=PageViewRestriction.LOGIN)
+
+
+OUT_OF_REACH = ["unpublished", "internal", "space unpublished", "restricted"]
+
+
+@pytest.mark.parametrize("change", OUT_OF_REACH)
+def test_a_support_link_does_nothing_once_the_process_is_out_of_reach(client, process, change):
+    idea = add_contribution(process, "Une idée à soutenir pour la cour.")
+    link = ask_support(client, process, idea)
+    put_out_of_reach(process, change)
 
     response = Client().post(link)
 
@@ -89,7 +103,8 @@ def test_results_to_come_cannot_be_probed_through_the_api(client, process):
     assert [response.status_code for response in (*probes, *by_text, ordered)] == [400] * 5
 
 
-def test_followers_hear_nothing_of_a_process_that_became_internal(client, process, make_user):
+@pytest.mark.parametrize("change", OUT_OF_REACH)
+def test_followers_hear_nothing_of_a_process_out_of_reach(client, process, make_user, change):
     from communes.models import CommuneRole
     from participation.models import AnswerStatus
     from participation.services.answers import answer
@@ -99,8 +114,7 @@ def test_followers_hear_nothing_of_a_process_that_became_internal(client, proces
 
     idea = add_contribution(process, "Une idée à laquelle la commune répond.")
     follow(process, confirm_participant(EMAIL))
-    process.audience = "agents"
-    process.save_revision().publish()
+    put_out_of_reach(process, change)
     process.refresh_from_db()
 
     editor = make_user("editeur-interne", commune_group(process.get_parent().specific, CommuneRole.EDITORS))
