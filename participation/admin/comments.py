@@ -7,13 +7,11 @@ the convention is active.
 import django_filters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_POST
-from wagtail.admin import messages
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.permissions import policy_registry
@@ -23,8 +21,8 @@ from core.typography import french_plural
 from core.viewsets import PolicyScopedModelViewSet
 
 from ..models import Comment, CommentLogEntry, ProcessPage
-from ..permissions import can_decide_appeal, can_moderate
-from ..services.moderation import approve, decide_appeal, hide, reject, restore
+from ..permissions import can_moderate
+from ..services.moderation import approve, hide, reject, restore
 from .moderation import (
     ApproveBulkAction,
     ContributionIndexView,
@@ -34,6 +32,7 @@ from .moderation import (
     Queue,
     RejectBulkAction,
     RestoreBulkAction,
+    decision_views,
     queue_filter,
 )
 
@@ -181,37 +180,7 @@ COMMENT_DECISIONS = {
 }
 
 
-@require_POST
-def moderate_comment(request, pk, action):
-    if action not in COMMENT_DECISIONS:
-        raise PermissionDenied
-    comment = _comment_for(request.user, pk)
-    data = {"rule_key": request.POST.get("rule_key", ""), "reason": request.POST.get("reason", "")}
-    decide, success = COMMENT_DECISIONS[action]
-    try:
-        decide(comment, request.user, data)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, success)
-    return redirect(reverse(f"{COMMENT_URLS}:inspect", args=[comment.pk]))
-
-
-@require_POST
-def decide_comment_appeal(request, pk):
-    comment = _comment_for(request.user, pk)
-    appeal = getattr(comment, "appeal", None)
-    if appeal is None or not can_decide_appeal(request.user, appeal):
-        raise PermissionDenied
-    try:
-        decide_appeal(
-            appeal, request.user, outcome=request.POST.get("outcome", ""), response=request.POST.get("response", "")
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Réponse envoyée à l'auteur ; la décision est définitive."))
-    return redirect(reverse(f"{COMMENT_URLS}:inspect", args=[comment.pk]))
+moderate_comment, decide_comment_appeal = decision_views(_comment_for, COMMENT_DECISIONS, COMMENT_URLS)
 
 
 def comment_moderation_urls():

@@ -176,37 +176,45 @@ DECISIONS = {
 }
 
 
-@require_POST
-def moderate(request, pk, action):
-    if action not in DECISIONS:
-        raise PermissionDenied
-    contribution = _contribution_for(request.user, pk)
-    data = {"rule_key": request.POST.get("rule_key", ""), "reason": request.POST.get("reason", "")}
-    decide, success = DECISIONS[action]
-    try:
-        decide(contribution, request.user, data)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, success)
-    return redirect(reverse(f"{MODERATION_URLS}:inspect", args=[contribution.pk]))
+def decision_views(find, decisions, inspect_urls):
+    """The two POST views that decide on one item of a moderation queue (a contribution, a comment): a decision
+    of `decisions` ({action: (decide, success message)}), and the answer to its author's appeal. `find(user, pk)`
+    gives the item the user may decide on; both go back to the item's page in `inspect_urls`."""
+
+    @require_POST
+    def moderate_view(request, pk, action):
+        if action not in decisions:
+            raise PermissionDenied
+        item = find(request.user, pk)
+        data = {"rule_key": request.POST.get("rule_key", ""), "reason": request.POST.get("reason", "")}
+        decide, success = decisions[action]
+        try:
+            decide(item, request.user, data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, success)
+        return redirect(reverse(f"{inspect_urls}:inspect", args=[item.pk]))
+
+    @require_POST
+    def appeal_view(request, pk):
+        item = find(request.user, pk)
+        appeal = getattr(item, "appeal", None)
+        if appeal is None or not can_decide_appeal(request.user, appeal):
+            raise PermissionDenied
+        outcome, response = request.POST.get("outcome", ""), request.POST.get("response", "")
+        try:
+            decide_appeal(appeal, request.user, outcome=outcome, response=response)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Réponse envoyée à l'auteur ; la décision est définitive."))
+        return redirect(reverse(f"{inspect_urls}:inspect", args=[item.pk]))
+
+    return moderate_view, appeal_view
 
 
-@require_POST
-def decide_appeal_view(request, pk):
-    contribution = _contribution_for(request.user, pk)
-    appeal = getattr(contribution, "appeal", None)
-    if appeal is None or not can_decide_appeal(request.user, appeal):
-        raise PermissionDenied
-    try:
-        decide_appeal(
-            appeal, request.user, outcome=request.POST.get("outcome", ""), response=request.POST.get("response", "")
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Réponse envoyée à l'auteur ; la décision est définitive."))
-    return redirect(reverse(f"{MODERATION_URLS}:inspect", args=[contribution.pk]))
+moderate, decide_appeal_view = decision_views(_contribution_for, DECISIONS, MODERATION_URLS)
 
 
 def moderation_urls():
