@@ -2,8 +2,8 @@
 
 Wagtail serves a page (and its routable sub-views and forms) after its `before_serve_page` hooks; documents after
 its `before_serve_document` hooks; redirects from its middleware. Uploaded images and documents are served here,
-at MEDIA_URL, never straight from storage: a file of an ended commune or of an internal process is not served to
-the public.
+at MEDIA_URL, never straight from storage (MEDIA_ROOT or a private bucket): a file of an ended commune or of an
+internal process is not served to the public.
 """
 
 import mimetypes
@@ -22,6 +22,8 @@ from .visibility import Visibility, file_visibility, visibility_of
 
 # How long a front cache or a browser may keep a file that anyone may see.
 PUBLIC_FILE_MAX_AGE = 300
+# Bytes read from the storage at a time while a file is sent.
+STREAM_BLOCK_SIZE = 64 * 1024
 
 
 def serve_only_what_the_visitor_may_see(page, request, serve_args, serve_kwargs):
@@ -61,16 +63,38 @@ def _file_at(path):
     return None
 
 
+def _open_stored(path):
+    """The stored file at `path`, to stream from its first byte, and its size when the storage says it apart.
+
+    A bucket (core.private_bucket) hands the object's body as it arrives: one request, the first byte at once,
+    flat memory. Files on disk are opened as they are.
+    """
+    open_to_stream = getattr(default_storage, "open_to_stream", None)
+    if open_to_stream is not None:
+        return open_to_stream(path)
+    return default_storage.open(path), None
+
+
 def serve_media(request, path):
-    """An uploaded file, to those who may see it; 404 for anything else stored under MEDIA_ROOT."""
+    """An uploaded file, to those who may see it; 404 for anything else stored under MEDIA_ROOT or in the bucket.
+
+    The rule is asked before the storage is touched: a refused visitor costs no request to the bucket.
+    """
     owner = _file_at(path)
-    if owner is None or not default_storage.exists(path):
+    if owner is None:
         raise Http404
     public = file_visibility(owner, None)
     if not public and not file_visibility(owner, request.user):
         raise Http404
+    try:
+        stored, size = _open_stored(path)
+    except FileNotFoundError:
+        raise Http404 from None
     content_type, _encoding = mimetypes.guess_type(path)
-    response = FileResponse(default_storage.open(path), content_type=content_type or "application/octet-stream")
+    response = FileResponse(stored, content_type=content_type or "application/octet-stream")
+    response.block_size = STREAM_BLOCK_SIZE
+    if size is not None:
+        response["Content-Length"] = size
     if public:
         patch_cache_control(response, public=True, max_age=PUBLIC_FILE_MAX_AGE)
     else:

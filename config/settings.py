@@ -15,6 +15,8 @@ from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from wagtail.embeds import oembed_providers
 
+from core.media_storage import media_storage
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
@@ -225,14 +227,16 @@ MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Uploaded files: MEDIA_ROOT on this machine, or a private bucket of an S3-compatible object storage shared by
+    # every app server (MEDIA_STORAGE_URL=s3://key:secret@host/bucket?region=…, read by core.media_storage).
+    "default": media_storage(os.environ.get("MEDIA_STORAGE_URL", "")),
     # Hashed, compressed names: browsers may cache static files for ever.
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
 # Uploaded files are always served by the app, at MEDIA_URL, to those who may see them (communes.serving):
 # a file of an ended commune or of an internal process is not served to the public. Never let the web server or a
-# bucket serve MEDIA_ROOT directly.
+# bucket serve MEDIA_ROOT directly: the bucket stays private (README, Deployment).
 
 # --- Email --------------------------------------------------------------------
 
