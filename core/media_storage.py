@@ -56,7 +56,7 @@ def media_storage(url):
     addressing_style = query.get("addressing_style", ["path"])[-1]
     if addressing_style not in ADDRESSING_STYLES:
         raise _bad(url, "addressing_style must be path or virtual")
-    if (parts.username is None) != (parts.password is None):
+    if bool(parts.username) != bool(parts.password):
         raise _bad(url, "give both keys (s3://ACCESS_KEY:SECRET_KEY@host/bucket) or neither")
 
     if find_spec("storages") is None or find_spec("boto3") is None:
@@ -77,7 +77,7 @@ def media_storage(url):
     }
     if query.get("region", [""])[-1]:
         options["region_name"] = query["region"][-1]
-    if parts.username is not None:
+    if parts.username:
         options["access_key"] = unquote(parts.username)
         options["secret_key"] = unquote(parts.password)
     return {"BACKEND": BUCKET_STORAGE, "OPTIONS": options}

@@ -330,6 +330,7 @@ def test_a_storage_url_names_the_endpoint_the_bucket_the_keys_and_the_region():
         ("s3://AKIA:tOpS3cr3t@s3.example.net/media?secure=0", "unknown parameter(s) secure"),
         ("s3://AKIA:tOpS3cr3t@s3.example.net/media?addressing_style=dns", "path or virtual"),
         ("s3://AKIA@s3.example.net/media", "both keys"),
+        ("s3://:tOpS3cr3t@s3.example.net/media", "both keys"),
     ],
 )
 def test_a_storage_url_that_describes_nothing_usable_is_refused_in_plain_words(url, reason):
