@@ -21,6 +21,7 @@ analysed, so that the planner knows their new size.
 
 import datetime
 import random
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -59,6 +60,8 @@ GENERATED_PROCESSES = 175
 COMMUNE_WEIGHTS = {"54395": 8, "54547": 3, "54184": 2, "54304": 2, "54357": 1, "54526": 1}
 ENDED_COMMUNES = {"54357", "54526"}
 CHUNK = 50_000
+# From this many contributions to add (and at least half the table), indexes are built once after the load.
+BULK_LOAD = 50_000
 EMAIL_DOMAIN = "habitants.example.org"
 PURGE_SAMPLE_TITLE = "Consultation sur le stationnement résidentiel, clôturée il y a un an"
 
@@ -165,12 +168,15 @@ class Counts:
 
 def _text(value):
     """A value in COPY's text format."""
+    kind = type(value)
+    if kind is str:
+        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+            return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+        return value
     if value is None:
         return "\\N"
-    if isinstance(value, datetime.datetime):
+    if kind is datetime.datetime:
         return value.isoformat()
-    if isinstance(value, str):
-        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
     return str(value)
 
 
@@ -183,6 +189,38 @@ def copy_rows(table, columns, rows):
             for start in range(0, len(rows), 10_000):
                 lines = ["\t".join(map(_text, row)) for row in rows[start : start + 10_000]]
                 copy.write("\n".join(lines) + "\n")
+
+
+@contextmanager
+def indexes_set_aside(models):
+    """For a load much larger than the tables: their secondary indexes and foreign keys are dropped, and made again
+    once the rows are in (one sorted build, one check of each key over the table, instead of a lookup per row).
+    Inside the caller's transaction: an interrupted load leaves the tables as they were, indexes included."""
+    tables = [model._meta.db_table for model in models]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE contype = 'f' AND conrelid = ANY(%s::regclass[])",
+            [tables],
+        )
+        constraints = cursor.fetchall()
+        cursor.execute(
+            "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
+            "WHERE indrelid = ANY(%s::regclass[]) AND NOT indisunique AND NOT indisprimary",
+            [tables],
+        )
+        indexes = cursor.fetchall()
+        for table, name, _definition in constraints:
+            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        for name, _definition in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for _name, definition in indexes:
+            cursor.execute(definition)
+        for table, name, definition in constraints:
+            cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
 
 
 def reserve_ids(model, count):
@@ -309,7 +347,7 @@ def process_facts(today, now):
 
 
 def _that(opening, clause):
-    """"Je propose que" + "un abri…": French elides "que" before a vowel ("qu'un abri…")."""
+    """ "Je propose que" + "un abri…": French elides "que" before a vowel ("qu'un abri…")."""
     if opening.endswith(" que") and clause[:1] in "aeiouéèAEIOU":
         return f"{opening[:-1]}'{clause}"
     return f"{opening} {clause}"
@@ -318,7 +356,7 @@ def _that(opening, clause):
 class RowMaker:
     """Builds the rows of one chunk: contributions and what hangs on them."""
 
-    def __init__(self, rng, people, now):
+    def __init__(self, rng, people, now, keys=None, pseudonyms=None):
         self.rng = rng
         self.people = people
         self.now = now
@@ -329,23 +367,33 @@ class RowMaker:
         self.rules = current_charter_rules() or [("respect", "Respect des personnes")]
         self.statuses, self.status_weights = zip(*STATUS_WEIGHTS, strict=True)
         self.comment_statuses, self.comment_weights = zip(*COMMENT_STATUS_WEIGHTS, strict=True)
-        self.keys = {}
+        # Shared by the chunks of one run: a person's keyed hash and pseudonym are computed once.
+        self.keys = {} if keys is None else keys
+        self.pseudonyms = {} if pseudonyms is None else pseudonyms
         self.contributions, self.supports, self.comments, self.reports = [], [], [], []
         self.used_people = set()
 
-    def person(self):
-        number = self.rng.randrange(self.people)
-        email = f"habitant{number}@{EMAIL_DOMAIN}"
+    def key_of(self, number):
+        """The keyed hash of the person's email, computed once per run."""
         key = self.keys.get(number)
         if key is None:
-            key = self.keys[number] = contributor_key(email)
-        return number, email, key
+            key = self.keys[number] = contributor_key(f"habitant{number}@{EMAIL_DOMAIN}")
+        return key
+
+    def person(self):
+        number = self.rng.randrange(self.people)
+        return number, f"habitant{number}@{EMAIL_DOMAIN}", self.key_of(number)
 
     def pseudonym(self, number):
-        rng = random.Random(number)
-        if rng.random() < 0.2:
-            return f"{rng.choice(words.NICKNAMES).capitalize()} {number % 100}"
-        return f"{rng.choice(words.FIRST_NAMES)} {chr(65 + rng.randrange(26))}."
+        found = self.pseudonyms.get(number)
+        if found is None:
+            rng = random.Random(number)
+            if rng.random() < 0.2:
+                found = f"{rng.choice(words.NICKNAMES).capitalize()} {number % 100}"
+            else:
+                found = f"{rng.choice(words.FIRST_NAMES)} {chr(65 + rng.randrange(26))}."
+            self.pseudonyms[number] = found
+        return found
 
     def text(self, theme_slug):
         rng = self.rng
@@ -383,7 +431,9 @@ class RowMaker:
         decided = published = None
         rule_key = rule_title = reason = ""
         if status in (ContributionStatus.PUBLISHED, ContributionStatus.HIDDEN, ContributionStatus.WITHDRAWN):
-            published = confirmed if facts.moderation_after else confirmed + datetime.timedelta(hours=rng.randint(1, 48))
+            published = (
+                confirmed if facts.moderation_after else confirmed + datetime.timedelta(hours=rng.randint(1, 48))
+            )
             decided = None if facts.moderation_after else published
         if status == ContributionStatus.REJECTED:
             decided = confirmed + datetime.timedelta(hours=rng.randint(1, 48))
@@ -450,11 +500,8 @@ class RowMaker:
 
     def add_supports(self, pk, published, count):
         for number in self.rng.sample(range(self.people), min(count, self.people)):
-            key = self.keys.get(number)
-            if key is None:
-                key = self.keys[number] = contributor_key(f"habitant{number}@{EMAIL_DOMAIN}")
             self.used_people.add(number)
-            self.supports.append([pk, key, self.moment(published, self.now)])
+            self.supports.append([pk, self.key_of(number), self.moment(published, self.now)])
         return min(count, self.people)
 
     def add_comments(self, pk, facts, published):
@@ -509,7 +556,7 @@ def _write_chunk(maker, facts_by_pk, now):
     process_of = {row[0]: row[1] for row in maker.contributions}
     if comments:
         first = reserve_ids(Comment, len(comments))
-        for offset, comment in enumerate(comments):
+        for comment in comments:
             if comment[1] is not None:
                 comment[1] = first + comment[1]
             if process_of[comment[0]] in past and maker.contributions_anonymised:
@@ -548,12 +595,14 @@ def _add_participants(maker, now):
     """The passes of the people who supported or commented (one per email, whatever ran before)."""
     rows = []
     for number in sorted(maker.used_people):
-        key = maker.keys.get(number) or contributor_key(f"habitant{number}@{EMAIL_DOMAIN}")
+        key = maker.key_of(number)
         seen = now - datetime.timedelta(days=maker.rng.randint(0, 200))
         rows.append((f"habitant{number}@{EMAIL_DOMAIN}", key, seen - datetime.timedelta(days=30), seen))
     table = Participant._meta.db_table
     columns = ", ".join(PARTICIPANT_COLUMNS)
     with connection.cursor() as cursor:
+        # Dropped at commit; a bulk load commits once, after every chunk.
+        cursor.execute("DROP TABLE IF EXISTS scale_participants")
         cursor.execute(
             f"CREATE TEMPORARY TABLE scale_participants ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA"
         )
@@ -571,12 +620,12 @@ def _generate(count, facts_list, seed, people, now, theme_slugs, *, keep_persona
     counts = Counts()
     weights = [facts.weight for facts in facts_list]
     facts_by_pk = {facts.pk: facts for facts in facts_list}
-    done = 0
+    done, keys, pseudonyms = 0, {}, {}
     while done < count:
         size = min(CHUNK, count - done)
         rng = random.Random(f"{seed}-{done}")
         with transaction.atomic():
-            maker = RowMaker(rng, people, now)
+            maker = RowMaker(rng, people, now, keys, pseudonyms)
             maker.contributions_anonymised = not keep_personal_data
             first = reserve_ids(Contribution, size)
             for offset, facts in enumerate(rng.choices(facts_list, weights, k=size)):
@@ -605,11 +654,7 @@ def generate_scale_data(contributions, *, processes=GENERATED_PROCESSES, large_s
     if LARGE_PROCESS_SLUG in facts and len(facts) > 1:
         rest = sum(f.weight for slug, f in facts.items() if slug != LARGE_PROCESS_SLUG)
         facts[LARGE_PROCESS_SLUG].weight = rest * large_share / (1 - large_share)
-    missing = contributions - Contribution.objects.count()
     counts = Counts(processes_created=created)
-    if missing > 0 and facts:
-        counts = _generate(missing, list(facts.values()), contributions, people, now, theme_slugs, log=log)
-        counts.processes_created = created
     if sample is not None:
         # The daily purge's work: the contributions of a process just past retention, personal data still there.
         target = max(20, min(10_000, contributions // 100))
@@ -619,6 +664,18 @@ def generate_scale_data(contributions, *, processes=GENERATED_PROCESSES, large_s
                 target - kept, [sample], f"sample-{kept}", people, now, theme_slugs, keep_personal_data=True
             )
             counts.purge_sample = added.contributions
+    existing = Contribution.objects.count()
+    missing = contributions - existing
+    if missing > 0 and facts:
+        # A large load goes in as one transaction, indexes and foreign keys set aside; a top-up, chunk by chunk.
+        bulk = missing >= max(BULK_LOAD, existing // 2)
+        with transaction.atomic() if bulk else nullcontext():
+            with indexes_set_aside([Contribution, Comment, Support, Report]) if bulk else nullcontext():
+                added = _generate(missing, list(facts.values()), contributions, people, now, theme_slugs, log=log)
+                if log and bulk:
+                    log("  indexes and foreign keys made again")
+        counts.contributions = added.contributions
+        counts.supports, counts.comments, counts.reports = added.supports, added.comments, added.reports
     if counts.contributions or counts.purge_sample:
         for process in facts.values():
             forget_counts(process.pk)

@@ -40,7 +40,8 @@ OPENINGS = [
 ]
 PROPOSALS = {
     "mobilite": [
-        "l'on installe des arceaux vélo sécurisés", "la vitesse soit limitée à 30 km/h", "le passage piéton soit rehaussé",
+        "l'on installe des arceaux vélo sécurisés", "la vitesse soit limitée à 30 km/h",
+        "le passage piéton soit rehaussé",
         "une piste cyclable séparée de la chaussée soit créée", "les trottoirs soient élargis",
         "la ligne de bus passe plus souvent le soir", "un abri vélo couvert soit construit",
         "le stationnement soit interdit devant l'école aux heures d'entrée", "une zone de rencontre soit créée",
@@ -56,7 +57,8 @@ PROPOSALS = {
         "des nichoirs soient posés", "une prairie fleurie remplace le gazon",
     ],
     "ecoles": [
-        "la rue de l'école soit piétonne aux heures d'entrée et de sortie", "la cantine propose plus de produits locaux",
+        "la rue de l'école soit piétonne aux heures d'entrée et de sortie",
+        "la cantine propose plus de produits locaux",
         "la cour soit repensée avec les enfants", "un préau soit construit pour les jours de pluie",
         "les sanitaires soient rénovés", "un coin lecture soit aménagé dans la cour",
         "un pédibus soit organisé avec les parents", "les classes soient mieux isolées contre la chaleur",
@@ -72,19 +74,22 @@ PROPOSALS = {
     ],
     "budget": [
         "une partie du budget finance des projets d'habitants", "les comptes de la commune soient présentés simplement",
-        "l'on investisse dans la rénovation énergétique des bâtiments", "les subventions aux associations soient maintenues",
+        "l'on investisse dans la rénovation énergétique des bâtiments",
+        "les subventions aux associations soient maintenues",
         "le budget participatif soit doublé", "les habitants votent pour les projets retenus",
         "les dépenses d'éclairage soient réduites", "les projets des jeunes aient une enveloppe dédiée",
     ],
     "culture-et-sport": [
-        "la médiathèque ouvre le dimanche", "un terrain de basket soit rénové", "des concerts gratuits aient lieu l'été",
+        "la médiathèque ouvre le dimanche",
+        "un terrain de basket soit rénové", "des concerts gratuits aient lieu l'été",
         "un parcours sportif soit installé", "la piscine ouvre plus tard le soir", "un skatepark soit construit",
         "des ateliers d'artistes soient proposés aux enfants", "un festival de quartier soit organisé",
         "les vestiaires du stade soient rénovés", "une salle de répétition soit prêtée aux groupes",
     ],
 }
 REASONS = [
-    "pour que les enfants puissent venir à pied en sécurité.", "car la circulation y est dangereuse aux heures de pointe.",
+    "pour que les enfants puissent venir à pied en sécurité.",
+    "car la circulation y est dangereuse aux heures de pointe.",
     "afin de rafraîchir le quartier pendant les canicules.", "pour favoriser les rencontres entre générations.",
     "parce que beaucoup d'habitants n'ont pas de voiture.", "car l'endroit est aujourd'hui peu accueillant.",
     "pour réduire le bruit et la pollution.", "afin que les personnes âgées puissent s'y reposer.",
