@@ -21,7 +21,7 @@ métropole's years of participation, side by side with nginx serving the same HT
 Without wrk, a Python load generator stands in (its own CPU then competes with the site's: the figures are lower).
 Environment: BENCH_CONTRIBUTIONS, BENCH_SECONDS, BENCH_PORT (8201; nginx on the next port), BENCH_REDIS_URL,
 BENCH_DATABASE_SERVER, BENCH_PURGE_SECONDS (120: the purge is stopped after that long and measured on what it
-committed), BENCH_SKIP_SMALL=1 (only the large volume).
+committed), BENCH_ONLY=small or large (one volume only).
 """
 
 import csv
@@ -792,9 +792,11 @@ def main():
     nginx = start_nginx(folder)
     volumes = []
     try:
-        if os.environ.get("BENCH_SKIP_SMALL") != "1":
+        only = os.environ.get("BENCH_ONLY", "")
+        if only != "large":
             volumes.append(run_volume("small", "participation_bench_small", 0, folder, nginx is not None))
-        volumes.append(run_volume("large", "participation_bench", CONTRIBUTIONS, folder, nginx is not None))
+        if only != "small":
+            volumes.append(run_volume("large", "participation_bench", CONTRIBUTIONS, folder, nginx is not None))
     finally:
         stop(nginx)
     table = render(volumes, started, tools)
