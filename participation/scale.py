@@ -19,7 +19,10 @@ nothing, a larger one tops up. The site's cached counts are forgotten at the end
 analysed, so that the planner knows their new size.
 """
 
+import dataclasses
 import datetime
+import multiprocessing
+import os
 import random
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -62,6 +65,8 @@ ENDED_COMMUNES = {"54357", "54526"}
 CHUNK = 50_000
 # From this many contributions to add (and at least half the table), indexes are built once after the load.
 BULK_LOAD = 50_000
+# From this many contributions to add, rows are built by worker processes.
+PARALLEL_FROM = 20_000
 EMAIL_DOMAIN = "habitants.example.org"
 PURGE_SAMPLE_TITLE = "Consultation sur le stationnement résidentiel, clôturée il y a un an"
 
@@ -356,20 +361,20 @@ def _that(opening, clause):
 class RowMaker:
     """Builds the rows of one chunk: contributions and what hangs on them."""
 
-    def __init__(self, rng, people, now, keys=None, pseudonyms=None):
+    def __init__(self, rng, setting):
         self.rng = rng
-        self.people = people
-        self.now = now
-        terms = current_acceptance_terms()
-        if not terms.available:
-            raise ValueError("No charter or CGU in force: run `manage.py load_demo` first.")
-        self.charter_id, self.terms_id = terms.charter.pk, terms.terms.pk
-        self.rules = current_charter_rules() or [("respect", "Respect des personnes")]
+        self.people = setting.people
+        self.now = setting.now
+        self.charter_id, self.terms_id = setting.charter_id, setting.terms_id
+        self.rules = setting.rules
+        self.theme_slugs = setting.theme_slugs
+        self.keep_personal_data = setting.keep_personal_data
+        self.report_threshold = setting.report_threshold
         self.statuses, self.status_weights = zip(*STATUS_WEIGHTS, strict=True)
         self.comment_statuses, self.comment_weights = zip(*COMMENT_STATUS_WEIGHTS, strict=True)
-        # Shared by the chunks of one run: a person's keyed hash and pseudonym are computed once.
-        self.keys = {} if keys is None else keys
-        self.pseudonyms = {} if pseudonyms is None else pseudonyms
+        # Kept by the process for its next chunks: a person's keyed hash and pseudonym are computed once.
+        self.keys = _PEOPLE_CACHE.setdefault("keys", {})
+        self.pseudonyms = _PEOPLE_CACHE.setdefault("pseudonyms", {})
         self.contributions, self.supports, self.comments, self.reports = [], [], [], []
         self.used_people = set()
 
@@ -411,10 +416,10 @@ class RowMaker:
         span = max((end - start).total_seconds(), 60)
         return start + datetime.timedelta(seconds=self.rng.random() * span)
 
-    def contribution(self, pk, facts, theme_slugs, *, keep_personal_data=False):
+    def contribution(self, pk, facts):
         rng = self.rng
         status = rng.choices(self.statuses, self.status_weights)[0]
-        anonymised = facts.past_retention and not keep_personal_data
+        anonymised = facts.past_retention and not self.keep_personal_data
         if status == ContributionStatus.AWAITING_CONFIRMATION and (anonymised or facts.closes < self.now - HOURS_48):
             # Links expire (and the purge deletes what was never confirmed): only recent ones wait.
             status = ContributionStatus.AWAITING_MODERATION
@@ -422,7 +427,7 @@ class RowMaker:
             status = ContributionStatus.PUBLISHED
         number, email, key = self.person()
         theme_id = rng.choice(facts.theme_ids) if facts.theme_ids and rng.random() < 0.8 else None
-        theme_slug = theme_slugs.get(theme_id, "")
+        theme_slug = self.theme_slugs.get(theme_id, "")
         if status == ContributionStatus.AWAITING_CONFIRMATION:
             created = self.moment(self.now - datetime.timedelta(hours=24), self.now)
         else:
@@ -442,8 +447,10 @@ class RowMaker:
         if status == ContributionStatus.HIDDEN:
             decided = published + datetime.timedelta(days=rng.randint(1, 5))
             rule_key, rule_title = rng.choice(self.rules)
-            for reporter in range(settings.REPORT_THRESHOLD):
-                self.reports.append([pk, None, rule_key, f"bench-{pk}-{reporter}", decided, None])
+            for reporter in range(self.report_threshold):
+                # Past retention, reporters' fingerprints are forgotten ("purged-…"), as the purge leaves them.
+                fingerprint = f"{'purged' if anonymised else 'bench'}-{pk}-{reporter}"
+                self.reports.append((pk, None, rule_key, fingerprint, decided, None))
         answer_status, answer_text, answered = "", "", None
         if status == ContributionStatus.PUBLISHED and rng.random() < 0.05:
             answer_status = rng.choice(list(AnswerStatus))
@@ -452,9 +459,10 @@ class RowMaker:
         support_count = comment_count = 0
         if status == ContributionStatus.PUBLISHED:
             if facts.supports and rng.random() < 0.45:
-                support_count = self.add_supports(pk, published, min(int(rng.paretovariate(1.5)), 400))
+                count = min(int(rng.paretovariate(1.5)), 400)
+                support_count = self.add_supports(pk, published, count, anonymised)
             if rng.random() < 0.12:
-                comment_count = self.add_comments(pk, facts, published)
+                comment_count = self.add_comments(pk, facts, published, anonymised)
         pseudonym, text = self.pseudonym(number), self.text(theme_slug)
         anonymised_at = None
         if anonymised:
@@ -498,20 +506,24 @@ class RowMaker:
             )
         )
 
-    def add_supports(self, pk, published, count):
-        for number in self.rng.sample(range(self.people), min(count, self.people)):
-            self.used_people.add(number)
-            self.supports.append([pk, self.key_of(number), self.moment(published, self.now)])
+    def add_supports(self, pk, published, count, anonymised):
+        for order, number in enumerate(self.rng.sample(range(self.people), min(count, self.people))):
+            if anonymised:
+                # Past retention only the count stays: the person's key is forgotten ("purged-…").
+                key = f"purged-{pk}-{order}"
+            else:
+                key = self.key_of(number)
+                self.used_people.add(number)
+            self.supports.append((pk, key, self.moment(published, self.now)))
         return min(count, self.people)
 
-    def add_comments(self, pk, facts, published):
+    def add_comments(self, pk, facts, published, anonymised):
         rng = self.rng
         public_top_level, public = [], 0
         for _number in range(min(1 + int(rng.paretovariate(2.0)), 30)):
             status = rng.choices(self.comment_statuses, self.comment_weights)[0]
             parent = rng.choice(public_top_level) if public_top_level and rng.random() < 0.3 else None
             number, email, key = self.person()
-            self.used_people.add(number)
             when = self.moment(published, max(facts.closes, published))
             decided = when if status != ContributionStatus.AWAITING_MODERATION else None
             rule_key, rule_title = rng.choice(self.rules) if status in HIDDEN_OR_REJECTED else ("", "")
@@ -536,6 +548,15 @@ class RowMaker:
                 "",
                 None,
             ]
+            if anonymised:
+                # What the purge leaves of a comment past retention: no author, its text only if it was published.
+                comment[3:6] = [ERASED_PSEUDONYM, "", ""]
+                comment[18] = min(when + datetime.timedelta(days=settings.PERSONAL_DATA_RETENTION_DAYS), self.now)
+                if status != ContributionStatus.PUBLISHED:
+                    comment[6] = ""
+                    comment[9] = status if status == ContributionStatus.REJECTED else ContributionStatus.WITHDRAWN
+            else:
+                self.used_people.add(number)
             self.comments.append(comment)
             if status == ContributionStatus.PUBLISHED:
                 public += 1
@@ -547,57 +568,75 @@ class RowMaker:
 HOURS_48 = datetime.timedelta(hours=48)
 MINUTES_20 = datetime.timedelta(minutes=20)
 HIDDEN_OR_REJECTED = (ContributionStatus.HIDDEN, ContributionStatus.REJECTED)
+# A worker process's people already met (keyed hashes, pseudonyms), kept from one chunk to the next.
+_PEOPLE_CACHE = {}
 
 
-def _write_chunk(maker, facts_by_pk, now):
-    """Reserve ids for what hangs on the chunk's contributions, then COPY everything."""
-    comments, supports, reports = maker.comments, maker.supports, maker.reports
-    past = {facts.pk for facts in facts_by_pk.values() if facts.past_retention}
-    process_of = {row[0]: row[1] for row in maker.contributions}
+@dataclass(frozen=True)
+class Setting:
+    """What building rows needs from the database and the settings, read once by the command: worker processes
+    build rows without a database connection."""
+
+    people: int
+    now: datetime.datetime
+    charter_id: int
+    terms_id: int
+    rules: list
+    theme_slugs: dict
+    keep_personal_data: bool
+    report_threshold: int
+    retention_days: int
+
+
+def _lines(rows):
+    return "".join("\t".join(map(_text, row)) + "\n" for row in rows)
+
+
+def build_chunk(task):
+    """One chunk's rows, as COPY text (contributions, supports, reports, participants) and as lists (comments,
+    whose replies name their parent by its index in the chunk until ids are reserved). Runs in a worker process."""
+    setting, facts_list, weights, seed, first_id, size = task
+    rng = random.Random(seed)
+    maker = RowMaker(rng, setting)
+    for offset, facts in enumerate(rng.choices(facts_list, weights, k=size)):
+        maker.contribution(first_id + offset, facts)
+    participants = []
+    for number in sorted(maker.used_people):
+        seen = setting.now - datetime.timedelta(days=rng.randint(0, 200))
+        email = f"habitant{number}@{EMAIL_DOMAIN}"
+        participants.append((email, maker.key_of(number), seen - datetime.timedelta(days=30), seen))
+    return {
+        "size": size,
+        "contributions": _lines(maker.contributions),
+        "supports": _lines(maker.supports),
+        "support_count": len(maker.supports),
+        "reports": _lines(maker.reports),
+        "report_count": len(maker.reports),
+        "participants": _lines(participants),
+        "comments": maker.comments,
+    }
+
+
+def _copy_text(table, columns, text):
+    if text:
+        with connection.cursor() as cursor:
+            with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                copy.write(text)
+
+
+def _write_chunk(chunk):
+    """COPY one chunk's rows, the comments' ids reserved first (replies name their parent)."""
+    comments = chunk["comments"]
     if comments:
         first = reserve_ids(Comment, len(comments))
         for comment in comments:
             if comment[1] is not None:
                 comment[1] = first + comment[1]
-            if process_of[comment[0]] in past and maker.contributions_anonymised:
-                comment[3], comment[4], comment[5] = ERASED_PSEUDONYM, "", ""
-                if comment[9] != ContributionStatus.PUBLISHED:
-                    comment[6] = ""
-                    if comment[9] != ContributionStatus.REJECTED:
-                        comment[9] = ContributionStatus.WITHDRAWN
-                comment[18] = min(comment[10] + datetime.timedelta(days=settings.PERSONAL_DATA_RETENTION_DAYS), now)
         comments = [(first + offset, *comment) for offset, comment in enumerate(comments)]
-    if supports:
-        first = reserve_ids(Support, len(supports))
-        rows = []
-        for offset, (contribution_id, key, when) in enumerate(supports):
-            if process_of[contribution_id] in past and maker.contributions_anonymised:
-                key = f"purged-{first + offset}"
-            rows.append((first + offset, contribution_id, key, when))
-        supports = rows
-    if reports:
-        first = reserve_ids(Report, len(reports))
-        rows = []
-        for offset, report in enumerate(reports):
-            if process_of[report[0]] in past and maker.contributions_anonymised:
-                report[3] = f"purged-{first + offset}"
-            rows.append((first + offset, *report))
-        reports = rows
-    copy_rows(Contribution._meta.db_table, CONTRIBUTION_COLUMNS, maker.contributions)
+    _copy_text(Contribution._meta.db_table, CONTRIBUTION_COLUMNS, chunk["contributions"])
     copy_rows(Comment._meta.db_table, COMMENT_COLUMNS, comments)
-    copy_rows(Support._meta.db_table, SUPPORT_COLUMNS, supports)
-    copy_rows(Report._meta.db_table, REPORT_COLUMNS, reports)
-    _add_participants(maker, now)
-    return len(comments), len(supports), len(reports)
-
-
-def _add_participants(maker, now):
-    """The passes of the people who supported or commented (one per email, whatever ran before)."""
-    rows = []
-    for number in sorted(maker.used_people):
-        key = maker.key_of(number)
-        seen = now - datetime.timedelta(days=maker.rng.randint(0, 200))
-        rows.append((f"habitant{number}@{EMAIL_DOMAIN}", key, seen - datetime.timedelta(days=30), seen))
+    _copy_text(Support._meta.db_table, SUPPORT_COLUMNS[1:], chunk["supports"])
+    _copy_text(Report._meta.db_table, REPORT_COLUMNS[1:], chunk["reports"])
     table = Participant._meta.db_table
     columns = ", ".join(PARTICIPANT_COLUMNS)
     with connection.cursor() as cursor:
@@ -606,38 +645,47 @@ def _add_participants(maker, now):
         cursor.execute(
             f"CREATE TEMPORARY TABLE scale_participants ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA"
         )
-    copy_rows("scale_participants", PARTICIPANT_COLUMNS, rows)
+    _copy_text("scale_participants", PARTICIPANT_COLUMNS, chunk["participants"])
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({columns}) SELECT {columns} FROM scale_participants "
             "ON CONFLICT (contributor_key) WHERE contributor_key <> '' DO NOTHING"
         )
-        return cursor.rowcount
+    return len(comments)
 
 
-def _generate(count, facts_list, seed, people, now, theme_slugs, *, keep_personal_data=False, log=None):
-    """`count` contributions over `facts_list` (by their weights), in chunks of one transaction each."""
+@contextmanager
+def chunk_builders(count):
+    """map() over chunks: in worker processes (one per core) for a large load, so that building rows runs beside
+    PostgreSQL's work; in this process for a small one (and inside a caller's transaction, as tests are)."""
+    if count < PARALLEL_FROM or connection.in_atomic_block:
+        yield map
+        return
+    # Forked workers must not share this process's database connection: it is closed first (and opened again).
+    connection.close()
+    with multiprocessing.get_context("fork").Pool(min(os.cpu_count() or 1, 4)) as pool:
+        yield pool.imap
+
+
+def _generate(builders, count, facts_list, seed, setting, *, log=None):
+    """`count` contributions over `facts_list` (by their weights), a transaction per chunk (or the caller's)."""
     counts = Counts()
     weights = [facts.weight for facts in facts_list]
-    facts_by_pk = {facts.pk: facts for facts in facts_list}
-    done, keys, pseudonyms = 0, {}, {}
-    while done < count:
-        size = min(CHUNK, count - done)
-        rng = random.Random(f"{seed}-{done}")
+    with transaction.atomic():
+        first = reserve_ids(Contribution, count)
+    sizes = [min(CHUNK, count - done) for done in range(0, count, CHUNK)]
+    tasks = [
+        (setting, facts_list, weights, f"{seed}-{number}", first + number * CHUNK, size)
+        for number, size in enumerate(sizes)
+    ]
+    for chunk in builders(build_chunk, tasks):
         with transaction.atomic():
-            maker = RowMaker(rng, people, now, keys, pseudonyms)
-            maker.contributions_anonymised = not keep_personal_data
-            first = reserve_ids(Contribution, size)
-            for offset, facts in enumerate(rng.choices(facts_list, weights, k=size)):
-                maker.contribution(first + offset, facts, theme_slugs, keep_personal_data=keep_personal_data)
-            comments, supports, reports = _write_chunk(maker, facts_by_pk, now)
-        done += size
-        counts.contributions += size
-        counts.comments += comments
-        counts.supports += supports
-        counts.reports += reports
+            counts.comments += _write_chunk(chunk)
+        counts.contributions += chunk["size"]
+        counts.supports += chunk["support_count"]
+        counts.reports += chunk["report_count"]
         if log:
-            log(f"  {done} / {count} contributions ({supports} supports, {comments} comments in this chunk)")
+            log(f"  {counts.contributions} / {count} contributions")
     return counts
 
 
@@ -646,10 +694,22 @@ def generate_scale_data(contributions, *, processes=GENERATED_PROCESSES, large_s
     today, now = timezone.localdate(), timezone.now()
     if not CommuneSpacePage.objects.exists() or not Commune.objects.filter(insee_code__in=COMMUNE_WEIGHTS).exists():
         raise ValueError("The demo is not loaded: run `manage.py load_demo` first.")
+    terms = current_acceptance_terms()
+    if not terms.available:
+        raise ValueError("No charter or CGU in force: run `manage.py load_demo` first.")
     created = ensure_processes(processes, today)
     facts = process_facts(today, now)
-    theme_slugs = dict(Theme.objects.values_list("pk", "slug"))
-    people = max(1_000, contributions // 3)
+    setting = Setting(
+        people=max(1_000, contributions // 3),
+        now=now,
+        charter_id=terms.charter.pk,
+        terms_id=terms.terms.pk,
+        rules=current_charter_rules() or [("respect", "Respect des personnes")],
+        theme_slugs=dict(Theme.objects.values_list("pk", "slug")),
+        keep_personal_data=False,
+        report_threshold=settings.REPORT_THRESHOLD,
+        retention_days=settings.PERSONAL_DATA_RETENTION_DAYS,
+    )
     sample = facts.pop(slugify(PURGE_SAMPLE_TITLE)[:80], None)
     if LARGE_PROCESS_SLUG in facts and len(facts) > 1:
         rest = sum(f.weight for slug, f in facts.items() if slug != LARGE_PROCESS_SLUG)
@@ -660,20 +720,20 @@ def generate_scale_data(contributions, *, processes=GENERATED_PROCESSES, large_s
         target = max(20, min(10_000, contributions // 100))
         kept = Contribution.objects.filter(process_id=sample.pk, anonymised_at__isnull=True).count()
         if kept < target:
-            added = _generate(
-                target - kept, [sample], f"sample-{kept}", people, now, theme_slugs, keep_personal_data=True
-            )
+            keeping = dataclasses.replace(setting, keep_personal_data=True)
+            added = _generate(map, target - kept, [sample], f"sample-{kept}", keeping)
             counts.purge_sample = added.contributions
     existing = Contribution.objects.count()
     missing = contributions - existing
     if missing > 0 and facts:
         # A large load goes in as one transaction, indexes and foreign keys set aside; a top-up, chunk by chunk.
         bulk = missing >= max(BULK_LOAD, existing // 2)
-        with transaction.atomic() if bulk else nullcontext():
-            with indexes_set_aside([Contribution, Comment, Support, Report]) if bulk else nullcontext():
-                added = _generate(missing, list(facts.values()), contributions, people, now, theme_slugs, log=log)
-                if log and bulk:
-                    log("  indexes and foreign keys made again")
+        with chunk_builders(missing) as builders:
+            with transaction.atomic() if bulk else nullcontext():
+                with indexes_set_aside([Contribution, Comment, Support, Report]) if bulk else nullcontext():
+                    added = _generate(builders, missing, list(facts.values()), contributions, setting, log=log)
+                    if log and bulk:
+                        log("  making the indexes and foreign keys again")
         counts.contributions = added.contributions
         counts.supports, counts.comments, counts.reports = added.supports, added.comments, added.reports
     if counts.contributions or counts.purge_sample:

@@ -25,6 +25,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from charter.services import current_acceptance_terms  # noqa: E402
+from communes.gate import commune_space_of  # noqa: E402
 from communes.models import CommuneGroup, CommuneRole  # noqa: E402
 from communes.visibility import public_pages  # noqa: E402
 from participation.models import (  # noqa: E402
@@ -61,9 +62,7 @@ def addresses():
         "process, first page": url,
     }
     for published_at, pk in deep:
-        found[f"process, keyset page at row {rank:,}".replace(",", " ")] = (
-            f"{url}?apres={microseconds(published_at)}-{pk}"
-        )
+        found["process, deep keyset page"] = f"{url}?apres={microseconds(published_at)}-{pk}"
     found.update(
         {
             "process, most supported": f"{url}?tri=soutenues",
@@ -78,7 +77,7 @@ def addresses():
     questionnaire = public_pages(QuestionnairePage.objects.all()).first()
     if questionnaire is not None:
         found["questionnaire"] = questionnaire.url
-    return found, process
+    return found, process, rank
 
 
 def open_data_process():
@@ -143,7 +142,7 @@ def moderator_session(commune_id):
 
 
 def main():
-    paths, process = addresses()
+    paths, process, deep_rank = addresses()
     terms = current_acceptance_terms()
     post_data = {
         "pseudonym": "Banc d'essai",
@@ -165,6 +164,7 @@ def main():
         "post_path": post_path,
         "process_pk": process.pk,
         "process_rows": Contribution.objects.filter(process=process).count(),
+        "deep_rank": deep_rank,
         "contributions": Contribution.objects.count(),
         "open_data_path": f"{open_data.url}donnees/csv/" if open_data else None,
         "open_data_rows": open_data_rows,
@@ -179,9 +179,7 @@ def main():
 
 
 def process_commune(process):
-    return Contribution.objects.filter(process=process).values_list("commune_id", flat=True).first() or (
-        process.get_parent().specific.commune_id
-    )
+    return commune_space_of(process).commune_id
 
 
 if __name__ == "__main__":

@@ -20,8 +20,8 @@ métropole's years of participation, side by side with nginx serving the same HT
 
 Without wrk, a Python load generator stands in (its own CPU then competes with the site's: the figures are lower).
 Environment: BENCH_CONTRIBUTIONS, BENCH_SECONDS, BENCH_PORT (8201; nginx on the next port), BENCH_REDIS_URL,
-BENCH_DATABASE_SERVER, BENCH_PURGE_SECONDS (120: the purge is stopped after that long and measured on what it
-committed), BENCH_ONLY=small or large (one volume only).
+BENCH_DATABASE_SERVER, BENCH_DATABASE (the large volume's database), BENCH_PURGE_SECONDS (120: the purge is
+stopped after that long and measured on what it committed), BENCH_ONLY=small or large (one volume only).
 """
 
 import csv
@@ -54,6 +54,7 @@ NGINX_PORT = APP_PORT + 1
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 SERVER = os.environ.get("BENCH_DATABASE_SERVER", "postgres://postgres@127.0.0.1:5432").rstrip("/")
 PURGE_SECONDS = float(os.environ.get("BENCH_PURGE_SECONDS", 120))
+LARGE_DATABASE = os.environ.get("BENCH_DATABASE", "participation_bench")
 WORKERS = os.cpu_count() or 2
 BASE = f"http://127.0.0.1:{APP_PORT}"
 OUTPUT = ROOT / "var" / "bench" / "last.md"
@@ -263,7 +264,8 @@ def wrk(url, seconds, connections, script=None, env=None):
     if not shutil.which("wrk"):
         return python_load(url, seconds, connections)
     script_path = script or HERE / "report.lua"
-    args = ["wrk", "-t", str(min(2, connections)), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "30s"]
+    args = ["wrk", "-t", str(min(2, connections)), "-c", str(connections), "-d", f"{max(1, round(seconds))}s"]
+    args += ["--timeout", "30s"]
     result = subprocess.run(
         [*args, "-s", str(script_path), url], capture_output=True, text=True, env={**os.environ, **(env or {})}
     )
@@ -600,11 +602,11 @@ def render(volumes, started, tools):
         f"# Bench: {time.strftime('%Y-%m-%d %H:%M', time.localtime(started))}",
         "",
         f"{WORKERS} gunicorn workers (one per core), PostgreSQL, Redis cache, DEBUG off; load from {tools['load']} "
-        f"on loopback, {WORKERS} connections, {SECONDS:.0f} s per row; nginx {tools['nginx']} serving the same "
+        f"on loopback, {WORKERS} connections, {SECONDS:.0f} s per row; {tools['nginx']} serving the same "
         "HTML as a static file. Small: the demo; large: "
         + (
             f"{fmt(large['facts']['contributions'])} contributions, {fmt(large['facts']['process_rows'])} on the "
-            "largest process."
+            f"largest process (its deep keyset page starts after row {fmt(large['facts']['deep_rank'])})."
             if large
             else "not run."
         ),
@@ -721,7 +723,7 @@ def targets(small, large):
             f"{large['pages'][first]['rps']:.1f} req/s ({drop * 100:.0f} %) | {verdict(drop >= 0.8)} |"
         )
     if large:
-        deep = next((row for row in large["pages"] if row.startswith("process, keyset page")), None)
+        deep = next((row for row in large["pages"] if row.startswith("process, deep keyset page")), None)
         if deep:
             p95 = large["pages"][deep]["p95"]
             rows.append(
@@ -786,7 +788,7 @@ def main():
     started = time.time()
     tools = {
         "load": "wrk" if shutil.which("wrk") else "a Python load generator (wrk absent)",
-        "nginx": "" if shutil.which("nginx") else "(absent: no limit measured)",
+        "nginx": "nginx" if shutil.which("nginx") else "nginx (absent: no limit measured)",
     }
     folder = Path(tempfile.mkdtemp(prefix="participation-bench-"))
     nginx = start_nginx(folder)
@@ -796,7 +798,7 @@ def main():
         if only != "large":
             volumes.append(run_volume("small", "participation_bench_small", 0, folder, nginx is not None))
         if only != "small":
-            volumes.append(run_volume("large", "participation_bench", CONTRIBUTIONS, folder, nginx is not None))
+            volumes.append(run_volume("large", LARGE_DATABASE, CONTRIBUTIONS, folder, nginx is not None))
     finally:
         stop(nginx)
     table = render(volumes, started, tools)
