@@ -6,8 +6,11 @@ word lists (`scale_texts`), their supports, comments and reports, and the partic
 (the demo's open one, *Imaginons ensemble nos cours d'école*) gets 40 % of the contributions; the others share
 the rest unevenly, as real processes do.
 
-Rows go in with PostgreSQL's COPY (psycopg 3), in chunks of one transaction each, with their ids reserved from
-their sequences first, so that supports, comments and reports name their contribution without reading it back.
+Rows are built by worker processes (one per core) while PostgreSQL takes the previous chunk through COPY
+(psycopg 3); contribution and comment ids are reserved from their sequences first, so that supports, comments,
+replies and reports name what they hang on without reading it back. A top-up goes in a transaction per chunk; a
+load larger than half the table goes in as one transaction, with the tables' secondary indexes and foreign keys
+dropped and made again at the end (one sorted build, one check per key, instead of a lookup per row).
 Every row keeps the app's invariants: the keyed hash of each email (`contributor_key`), `published_at` on what
 was published, the counters a contribution keeps (`support_count`, `comment_count` of its public comments), the
 decision facts of moderated rows, and, for processes past the retention period, what the daily purge leaves
@@ -25,7 +28,7 @@ import multiprocessing
 import os
 import random
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -163,9 +166,7 @@ class Counts:
     supports: int = 0
     comments: int = 0
     reports: int = 0
-    participants: int = 0
     purge_sample: int = 0
-    people: set = field(default_factory=set)
 
 
 # --- COPY -------------------------------------------------------------------------------------------------
@@ -585,7 +586,6 @@ class Setting:
     theme_slugs: dict
     keep_personal_data: bool
     report_threshold: int
-    retention_days: int
 
 
 def _lines(rows):
@@ -708,7 +708,6 @@ def generate_scale_data(contributions, *, processes=GENERATED_PROCESSES, large_s
         theme_slugs=dict(Theme.objects.values_list("pk", "slug")),
         keep_personal_data=False,
         report_threshold=settings.REPORT_THRESHOLD,
-        retention_days=settings.PERSONAL_DATA_RETENTION_DAYS,
     )
     sample = facts.pop(slugify(PURGE_SAMPLE_TITLE)[:80], None)
     if LARGE_PROCESS_SLUG in facts and len(facts) > 1:
