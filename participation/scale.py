@@ -27,6 +27,7 @@ import datetime
 import multiprocessing
 import os
 import random
+import time
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
@@ -697,7 +698,10 @@ def generate_scale_data(contributions, *, processes=GENERATED_PROCESSES, large_s
     terms = current_acceptance_terms()
     if not terms.available:
         raise ValueError("No charter or CGU in force: run `manage.py load_demo` first.")
+    started = time.monotonic()
     created = ensure_processes(processes, today)
+    if log:
+        log(f"  {created} process(es) created in {time.monotonic() - started:.0f} s")
     facts = process_facts(today, now)
     setting = Setting(
         people=max(1_000, contributions // 3),
@@ -732,9 +736,11 @@ def generate_scale_data(contributions, *, processes=GENERATED_PROCESSES, large_s
                 with indexes_set_aside([Contribution, Comment, Support, Report]) if bulk else nullcontext():
                     added = _generate(builders, missing, list(facts.values()), contributions, setting, log=log)
                     if log and bulk:
-                        log("  making the indexes and foreign keys again")
+                        log(f"  rows in after {time.monotonic() - started:.0f} s; making the indexes and keys again")
         counts.contributions = added.contributions
         counts.supports, counts.comments, counts.reports = added.supports, added.comments, added.reports
+        if log:
+            log(f"  committed after {time.monotonic() - started:.0f} s")
     if counts.contributions or counts.purge_sample:
         for process in facts.values():
             forget_counts(process.pk)
