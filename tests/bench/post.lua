@@ -2,7 +2,7 @@
 -- BENCH_POST_BODY holds the form's fields (CSRF token included when the page has one), BENCH_POST_HEADERS the
 -- headers a browser sends (Origin, Sec-Fetch-Site, Referer, Cookie), one "name: value" per line.
 local counter = 0
-local thread_id = 0
+-- thread_id: set in each thread by setup(), below.
 local threads = {}
 
 setup = function(thread)

@@ -86,7 +86,7 @@ def children_of(pid):
 
 def cpu_seconds(pids):
     total = 0
-    for pid in pids:
+    for pid in pids():
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
@@ -107,14 +107,14 @@ class PeakMemory:
 
     def __init__(self, pids):
         self.pids = pids
-        self.before = max((rss_bytes(pid) for pid in pids), default=0)
+        self.before = max((rss_bytes(pid) for pid in pids()), default=0)
         self.peak = self.before
         self.running = True
         self.thread = threading.Thread(target=self.sample, daemon=True)
 
     def sample(self):
         while self.running:
-            self.peak = max([self.peak, *(rss_bytes(pid) for pid in self.pids)])
+            self.peak = max([self.peak, *(rss_bytes(pid) for pid in self.pids())])
             time.sleep(0.02)
 
     def __enter__(self):
@@ -382,12 +382,18 @@ def contribution_post(workers, facts, folder):
     return figures
 
 
-def download(url, workers, cookies=None, count_csv=False):
+def worker_timeouts(folder):
+    log_path = folder / "gunicorn.log"
+    return log_path.read_text(errors="replace").count("WORKER TIMEOUT") if log_path.exists() else 0
+
+
+def download(url, workers, cookies=None, count_csv=False, folder=None):
     """Time to the first byte, total time, bytes, CSV records, and the workers' resident memory before and at peak."""
     session = requests.Session()
     if cookies:
         session.cookies.update(cookies)
     result = {"status": None, "ttfb": None, "seconds": None, "bytes": 0, "rows": None, "error": ""}
+    timeouts_before = worker_timeouts(folder) if folder is not None else 0
     with PeakMemory(workers) as memory:
         started = time.monotonic()
         body = io.BytesIO()
@@ -401,6 +407,8 @@ def download(url, workers, cookies=None, count_csv=False):
         except requests.RequestException as error:
             result["error"] = error.__class__.__name__
         result["seconds"] = time.monotonic() - started
+    if folder is not None and worker_timeouts(folder) > timeouts_before:
+        result["error"] = (result["error"] + " worker timeout").strip()
     result["bytes"] = body.tell()
     result["rss_before"], result["rss_peak"] = memory.before, memory.peak
     if count_csv and result["status"] == 200 and not result["error"]:
@@ -531,7 +539,10 @@ def run_volume(name, database, contributions, folder, nginx_on):
     result["facts"] = {key: value for key, value in facts.items() if key not in ("session", "pending")}
     server = start_gunicorn(env, folder)
     try:
-        workers = children_of(server.pid)
+        # The workers of the moment: one killed by gunicorn's timeout is replaced by another.
+        def workers():
+            return children_of(server.pid)
+
         html = folder / "html"
         html.mkdir(exist_ok=True)
         os.chmod(folder, 0o755)
@@ -560,13 +571,13 @@ def run_volume(name, database, contributions, folder, nginx_on):
             log(f"{name}: anonymised {file_format.upper()} export ({facts['process_rows']} contributions)")
             url = f"{BASE}/admin/moderation/exports/{facts['process_pk']}/anonyme.{file_format}"
             exports[f"anonymised {file_format.upper()}"] = download(
-                url, workers, cookies, count_csv=file_format == "csv"
+                url, workers, cookies, count_csv=file_format == "csv", folder=folder
             )
         if facts["open_data_path"]:
             log(f"{name}: open data CSV of a closed process ({facts['open_data_rows']} contributions)")
             for attempt in ("first", "second"):
                 exports[f"open data CSV ({attempt} request)"] = download(
-                    BASE + facts["open_data_path"], workers, count_csv=True
+                    BASE + facts["open_data_path"], workers, count_csv=True, folder=folder
                 )
         result["exports"] = exports
         if contributions:
