@@ -42,6 +42,7 @@ import urllib.parse
 from pathlib import Path
 
 import psycopg
+import redis
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -186,14 +187,32 @@ def ensure_database(name):
             log(f"database {name} created")
 
 
-def flush_redis():
+def ensure_redis(folder):
+    """The Redis of BENCH_REDIS_URL, or a private one (port BENCH_PORT + 2) when none answers there."""
+    global REDIS_URL
     parsed = urllib.parse.urlparse(REDIS_URL)
-    number = (parsed.path or "/0").lstrip("/") or "0"
-    subprocess.run(
-        ["redis-cli", "-h", parsed.hostname or "127.0.0.1", "-p", str(parsed.port or 6379), "-n", number, "FLUSHDB"],
-        check=True,
-        capture_output=True,
+    with socket.socket() as probe:
+        if probe.connect_ex((parsed.hostname or "127.0.0.1", parsed.port or 6379)) == 0:
+            return None
+    if not shutil.which("redis-server"):
+        raise SystemExit(f"No Redis answers at {REDIS_URL} and redis-server is not installed.")
+    port = APP_PORT + 2
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        cwd=folder,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
+    wait_for_port(port)
+    REDIS_URL = f"redis://127.0.0.1:{port}/0"
+    log(f"no Redis at {parsed.hostname}:{parsed.port}: a private one on {port}")
+    return process
+
+
+def flush_redis():
+    """Only the bench's own database of the Redis server: nothing cached from an earlier run is read."""
+    redis.Redis.from_url(REDIS_URL).flushdb()
 
 
 def probe(env, explain):
@@ -803,6 +822,7 @@ def main():
     }
     folder = Path(tempfile.mkdtemp(prefix="participation-bench-"))
     nginx = start_nginx(folder)
+    private_redis = ensure_redis(folder)
     volumes = []
     try:
         only = os.environ.get("BENCH_ONLY", "")
@@ -812,6 +832,7 @@ def main():
             volumes.append(run_volume("large", LARGE_DATABASE, CONTRIBUTIONS, folder, nginx is not None))
     finally:
         stop(nginx)
+        stop(private_redis)
     table = render(volumes, started, tools)
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)
     OUTPUT.write_text(table, encoding="utf-8")
