@@ -25,12 +25,13 @@ RUN_ENV := DEBUG=$${DEBUG:-0} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhos
 SECRET_KEY_FILE := .secret_key
 export SECRET_KEY ?= $(shell test -s $(SECRET_KEY_FILE) || python3 -c 'import secrets; print(secrets.token_urlsafe(50))' > $(SECRET_KEY_FILE); cat $(SECRET_KEY_FILE))
 
-.PHONY: help install install-test browser-tools run test fault lint format check lock clean
+.PHONY: help install install-test browser-tools bench-tools run test fault bench lint format check lock clean
 
 help:
 	@echo "make run    install, migrate, load the demo data, serve on $(RUN_URL) and send its emails (printed)"
 	@echo "make test   run the whole test suite on PostgreSQL"
 	@echo "make fault  PostgreSQL restarted and Redis stopped while contributions are posted: nothing may be lost"
+	@echo "make bench  the site under load at the demo's volume and at 1 M contributions, beside nginx (20-30 min)"
 	@echo "make lint   ruff check + ruff format --check + the layers contract (lint-imports)"
 	@echo "make lock   refresh $(LOCK) from the current virtualenv"
 
@@ -62,6 +63,20 @@ browser-tools:
 			|| { echo "Installing chromium and default-jre-headless failed: the browser tests need them." >&2; exit 1; }; \
 	fi
 
+# The bench loads the site with wrk and measures nginx serving the same HTML: Debian's packages, installed like the
+# browser tools when absent (without wrk, a Python load generator stands in; without nginx, no limit is measured).
+bench-tools:
+	@if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then \
+		echo "Installing Debian's wrk and nginx for the bench..."; \
+		if ! command -v apt-get >/dev/null || { [ -n "$(SUDO)" ] && ! command -v sudo >/dev/null; }; then \
+			echo "Cannot install wrk and nginx here (no apt-get, or neither root nor sudo): the bench goes on" \
+				"without them." >&2; \
+		else \
+			$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk nginx \
+				|| echo "Installing wrk and nginx failed: the bench goes on without them." >&2; \
+		fi; \
+	fi
+
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test browser-tools
 
@@ -87,6 +102,12 @@ test: install-test
 # Its own PostgreSQL cluster and Redis on other ports (never the machine's), gunicorn and the task worker.
 fault: install-test staticfiles/staticfiles.json
 	$(BIN)/python tests/fault/fault_run.py $(FAULT_ARGS)
+
+# Its own databases (participation_bench_small, participation_bench: kept between runs) on the PostgreSQL server of
+# BENCH_DATABASE_SERVER, Redis's database 9 (BENCH_REDIS_URL), gunicorn on 8201 and nginx on 8202 (BENCH_PORT).
+# BENCH_CONTRIBUTIONS (1000000) sets the large volume, BENCH_SECONDS (10) each measurement.
+bench: install bench-tools staticfiles/staticfiles.json
+	$(BIN)/python tests/bench/run.py
 
 lint: install-test
 	$(BIN)/ruff check .
