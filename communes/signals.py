@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
-from wagtail.models import Page, PageViewRestriction
+from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import post_page_move, published
 
 from .gate import forget_active_communes
@@ -46,8 +46,9 @@ def notify_signatories(sender, instance, **kwargs):
 @receiver(post_delete)
 def the_rule_reads_the_tree_again(sender, instance=None, raw=False, **kwargs):
     # What the rule of what a visitor may see reads of the tree (communes.tree): a page saved (published,
-    # unpublished, its audience changed, a page added under it) or deleted, a view restriction set or removed.
-    if not raw and isinstance(instance, Page | PageViewRestriction):
+    # unpublished, its audience changed, a page added under it) or deleted, a view restriction set or removed; a
+    # site saved or deleted (the sites are kept with the tree).
+    if not raw and isinstance(instance, Page | PageViewRestriction | Site):
         forget_tree_facts_now_and_on_commit()
 
 

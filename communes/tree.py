@@ -8,6 +8,7 @@ those events (`communes.signals`), at once for the transaction that made the cha
 for the requests that read the old tree meanwhile. The day's active communes come from the gate's own cache.
 """
 
+import hashlib
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -112,3 +113,31 @@ def outermost(paths):
 def is_under(path, roots):
     """Is the page at `path` one of `roots` or under one of them?"""
     return any(path.startswith(root) for root in roots)
+
+
+# --- The site a request is for: Wagtail reads it on every request ----------------------------------------------
+
+_NO_SITE = "no site"
+
+
+def site_for(hostname, port):
+    """Wagtail's site for this host and port (None if none answers), its root page already in its own type.
+
+    Wagtail looks it up in the database for each request, then loads the root page: kept with the tree's facts,
+    forgotten with them (a site saved or deleted, a page saved: the root page's content is part of what is kept).
+    """
+    from wagtail.models import Site
+    from wagtail.models.sites import get_site_for_hostname
+
+    generation = cache.get_or_set(_GENERATION_KEY, 1, timeout=None)
+    digest = hashlib.blake2b(f"{hostname}:{port}".encode(), digest_size=16).hexdigest()
+    key = f"communes:tree:{generation}:site:{digest}"
+    site = cache.get(key)
+    if site is None:
+        try:
+            site = get_site_for_hostname(hostname, port)
+            site.root_page = site.root_page.specific
+        except Site.DoesNotExist:
+            site = _NO_SITE
+        cache.set(key, site, TREE_FACTS_CACHE_SECONDS)
+    return None if site == _NO_SITE else site
