@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.html import escape
 from wagtail.models import PageViewRestriction
 
 from charter.models import LegalTextKind
@@ -42,10 +43,10 @@ CITIZEN = "habitante@example.org"
 EXPECTED = {
     "home": (2, 2),
     "commune space": (4, 4),
-    "process": (9, 12),
-    "process, most supported": (9, 12),
-    "process, unanswered": (9, 12),
-    "process, by theme": (9, 12),
+    "process": (10, 13),
+    "process, most supported": (10, 13),
+    "process, unanswered": (10, 13),
+    "process, by theme": (10, 13),
     "questionnaire": (7, 7),
     "legal text": (2, 2),
     "legal text history": (2, 2),
@@ -54,10 +55,10 @@ EXPECTED = {
     "site map": (1, 1),
     "personal page": (5, 5),
     "not found": (2, 2),
-    "rss feed": (4, 4),
+    "rss feed": (3, 3),
     "commune's atom feed": (4, 4),
     "sitemap.xml": (7, 7),
-    "open-data api": (10, 10),
+    "open-data api": (8, 8),
 }
 
 
@@ -86,7 +87,8 @@ def urls(world):
 
 
 def contributions(process, theme, count, *, start=0):
-    """`count` published contributions of the citizen, each with supports, comments and, one in three, an answer."""
+    """`count` published contributions of the citizen, each with supports (none to three), a comment and its reply
+    and, one in three, an answer."""
     made = []
     for n in range(start, start + count):
         contribution = add_contribution(
@@ -104,9 +106,8 @@ def contributions(process, theme, count, *, start=0):
         )
         contribution.support_count = n % 4
         contribution.save(update_fields=["support_count"])
-        if n % 2 == 0:
-            first = add_comment(contribution, "Bonne idée.", email=CITIZEN)
-            add_comment(contribution, "Je précise.", parent=first, email="voisin@example.org")
+        first = add_comment(contribution, "Bonne idée.", email=CITIZEN)
+        add_comment(contribution, "Je précise.", parent=first, email="voisin@example.org")
         made.append(contribution)
     return made
 
@@ -137,6 +138,9 @@ def world(process, commune_space, make_space, all_texts):
     process.save_revision().publish()
     process = ProcessPage.objects.get(pk=process.pk)
     more_communes(make_space, ["Nancy"], processes_each=1)
+    # An internal process from the start: Wagtail's own check of the API reads the groups of each group restriction
+    # (one query per internal process, whatever the number of contributions).
+    make_process(commune_space, title="Démarche interne", audience=Audience.AGENTS)
     return {
         "process": process,
         "space": commune_space,
@@ -147,11 +151,10 @@ def world(process, commune_space, make_space, all_texts):
 
 
 def grow(world, make_space, publish_text):
-    """From 3 contributions to 40, from 2 communes and 2 processes to 6 communes and 11 processes (an internal one,
-    one in a commune whose convention is not active), and a second version of a legal text."""
+    """From 3 contributions to 40, from 2 communes and 3 processes (one internal) to 7 communes and 12 processes (one
+    in a commune whose convention is not active), and a further version of a legal text."""
     world["contributions"] += contributions(world["process"], world["theme"], 37, start=3)
     more_communes(make_space, ["Laxou", "Vandœuvre", "Malzéville", "Tomblaine"], processes_each=2)
-    make_process(world["space"], title="Démarche interne", audience=Audience.AGENTS)
     offline = make_space("Maxéville", slug="maxeville", active=False)
     make_process(offline, title="Projet hors ligne")
     publish_text(LegalTextKind.TERMS, datetime.date.today() - datetime.timedelta(days=400), text="CGU, version 2.")
@@ -170,9 +173,7 @@ def costs(client, world):
 
 
 @pytest.mark.parametrize("has_pass", [False, True], ids=["visitor", "pass holder"])
-def test_every_public_page_costs_the_same_few_queries_at_any_volume(
-    client, world, make_space, publish_text, has_pass
-):
+def test_every_public_page_costs_the_same_few_queries_at_any_volume(client, world, make_space, publish_text, has_pass):
     if has_pass:
         participant = confirm_participant(CITIZEN)
         Support.objects.create(contribution=world["contributions"][0], participant_key=participant.contributor_key)
@@ -200,13 +201,14 @@ def today_in_french():
 def test_an_unpublished_process_is_gone_at_once_from_its_page_and_the_listings(client, world):
     process, space = world["process"], world["space"]
     assert client.get(process.url).status_code == 200
-    assert process.title in client.get(space.url).content.decode()
+    assert escape(process.title) in client.get(space.url).content.decode()
+    assert escape(process.title) in client.get("/").content.decode()
 
     ProcessPage.objects.get(pk=process.pk).unpublish()
 
     assert client.get(process.url).status_code == 404
-    assert process.title not in client.get(space.url).content.decode()
-    assert process.title not in client.get("/").content.decode()
+    assert escape(process.title) not in client.get(space.url).content.decode()
+    assert escape(process.title) not in client.get("/").content.decode()
 
 
 def test_the_pages_under_an_unpublished_space_are_gone_at_once(client, world):
@@ -222,23 +224,25 @@ def test_the_pages_under_an_unpublished_space_are_gone_at_once(client, world):
 def test_a_view_restriction_added_after_a_visit_asks_to_sign_in(client, world):
     process = world["process"]
     assert client.get(process.url).status_code == 200
+    assert escape(process.title) in client.get(world["space"].url).content.decode()
 
     PageViewRestriction.objects.create(page=process, restriction_type=PageViewRestriction.LOGIN)
 
     response = client.get(process.url)
     assert response.status_code == 302 and "next=" in response["Location"]
-    assert process.title not in client.get(world["space"].url).content.decode()
+    assert escape(process.title) not in client.get(world["space"].url).content.decode()
 
 
 def test_a_process_made_internal_after_a_visit_is_hidden(client, world):
     process = ProcessPage.objects.get(pk=world["process"].pk)
     assert client.get(process.url).status_code == 200
+    assert escape(process.title) in client.get(world["space"].url).content.decode()
 
     process.audience = Audience.AGENTS
     process.save_revision().publish()
 
     assert client.get(process.url).status_code == 302, "a signed-in agent may see it: the visitor is asked to"
-    assert process.title not in client.get(world["space"].url).content.decode()
+    assert escape(process.title) not in client.get(world["space"].url).content.decode()
 
 
 def test_the_home_page_shows_its_new_text_at_once(client, portal):
