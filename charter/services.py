@@ -1,5 +1,6 @@
 """Which version of each legal text is in force, and whether a contributor's acceptance still holds."""
 
+import secrets
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -27,11 +28,8 @@ _GENERATION_KEY = "charter:in-force:generation"
 
 
 def forget_versions_in_force():
-    if not cache.add(_GENERATION_KEY, 1, timeout=None):
-        try:
-            cache.incr(_GENERATION_KEY)
-        except ValueError:  # the key went between add and incr (an unreachable or emptied cache)
-            cache.set(_GENERATION_KEY, 1, timeout=None)
+    # A random generation, never a counter: if the cache drops it, no older answer can be met again.
+    cache.set(_GENERATION_KEY, secrets.token_hex(8), timeout=None)
 
 
 def forget_versions_in_force_now_and_on_commit():
@@ -40,7 +38,7 @@ def forget_versions_in_force_now_and_on_commit():
 
 
 def _kept_for_the_day(name, day, read):
-    generation = cache.get_or_set(_GENERATION_KEY, 1, timeout=None)
+    generation = cache.get_or_set(_GENERATION_KEY, lambda: secrets.token_hex(8), timeout=None)
     key = f"charter:in-force:{generation}:{name}:{day.isoformat()}"
     value = cache.get(key)
     if value is None:

@@ -9,6 +9,7 @@ for the requests that read the old tree meanwhile. The day's active communes com
 """
 
 import hashlib
+import secrets
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -55,12 +56,16 @@ class TreeFacts:
 
 
 def forget_tree_facts():
-    """A page or a view restriction changed: the next request reads the tree again."""
-    if not cache.add(_GENERATION_KEY, 1, timeout=None):
-        try:
-            cache.incr(_GENERATION_KEY)
-        except ValueError:  # the key went between add and incr (an unreachable or emptied cache)
-            cache.set(_GENERATION_KEY, 1, timeout=None)
+    """A page or a view restriction changed: the next request reads the tree again.
+
+    The generation is a random token, never a counter: if the cache drops it, the next one starts afresh and can
+    never meet what was kept under an older one.
+    """
+    cache.set(_GENERATION_KEY, secrets.token_hex(8), timeout=None)
+
+
+def _generation():
+    return cache.get_or_set(_GENERATION_KEY, lambda: secrets.token_hex(8), timeout=None)
 
 
 def forget_tree_facts_now_and_on_commit():
@@ -92,8 +97,7 @@ def _read_tree_facts():
 
 def tree_facts():
     """The facts of the page tree the rule reads: from the cache, or read afresh (five queries) and kept."""
-    generation = cache.get_or_set(_GENERATION_KEY, 1, timeout=None)
-    key = f"communes:tree:{generation}"
+    key = f"communes:tree:{_generation()}"
     facts = cache.get(key)
     if facts is None:
         facts = _read_tree_facts()
@@ -129,7 +133,7 @@ def site_for(hostname, port):
     from wagtail.models import Site
     from wagtail.models.sites import get_site_for_hostname
 
-    generation = cache.get_or_set(_GENERATION_KEY, 1, timeout=None)
+    generation = _generation()
     digest = hashlib.blake2b(f"{hostname}:{port}".encode(), digest_size=16).hexdigest()
     key = f"communes:tree:{generation}:site:{digest}"
     site = cache.get(key)
