@@ -11,6 +11,7 @@ class CharterConfig(AppConfig):
     def ready(self):
         from communes.visibility import register_file_users
 
+        from . import signals  # noqa: F401
         from .models import LegalTextVersion
         from .services import any_published
 

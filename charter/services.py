@@ -1,7 +1,10 @@
 """Which version of each legal text is in force, and whether a contributor's acceptance still holds."""
 
+import secrets
 from dataclasses import dataclass
 
+from django.core.cache import cache
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,8 +20,34 @@ def any_published(ids, visitor=None):
     return LegalTextVersion.objects.published().filter(pk__in=ids).exists()
 
 
-def current_versions(day=None, *, with_body=False):
-    """{kind: the version in force on `day`} for the kinds that have one, in a single query."""
+# Every page's footer, every contribution form and every moderation decision ask which versions are in force: the
+# answer for a day is kept in the (shared) cache and forgotten as soon as a version is saved or deleted
+# (charter.signals), now for the transaction that saves it and again once it commits.
+LEGAL_TEXTS_CACHE_SECONDS = 3600
+_GENERATION_KEY = "charter:in-force:generation"
+
+
+def forget_versions_in_force():
+    # A random generation, never a counter: if the cache drops it, no older answer can be met again.
+    cache.set(_GENERATION_KEY, secrets.token_hex(8), timeout=None)
+
+
+def forget_versions_in_force_now_and_on_commit():
+    forget_versions_in_force()
+    transaction.on_commit(forget_versions_in_force)
+
+
+def _kept_for_the_day(name, day, read):
+    generation = cache.get_or_set(_GENERATION_KEY, lambda: secrets.token_hex(8), timeout=None)
+    key = f"charter:in-force:{generation}:{name}:{day.isoformat()}"
+    value = cache.get(key)
+    if value is None:
+        value = read()
+        cache.set(key, value, LEGAL_TEXTS_CACHE_SECONDS)
+    return value
+
+
+def _read_current_versions(day, with_body):
     versions = LegalTextVersion.objects.in_force_on(day)
     if not with_body:
         versions = versions.defer("body")
@@ -28,6 +57,14 @@ def current_versions(day=None, *, with_body=False):
     return current
 
 
+def current_versions(day=None, *, with_body=False):
+    """{kind: the version in force on `day`} for the kinds that have one, in a single query (none once cached)."""
+    day = day or timezone.localdate()
+    if with_body:
+        return _read_current_versions(day, with_body=True)
+    return _kept_for_the_day("versions", day, lambda: _read_current_versions(day, with_body=False))
+
+
 def current_version(kind, day=None):
     """The version of one text in force on `day`, or None before the first one takes effect."""
     return LegalTextVersion.objects.in_force_on(day).filter(kind=kind).first()
@@ -35,8 +72,13 @@ def current_version(kind, day=None):
 
 def current_charter_rules(day=None):
     """The moderation rules of the charter in force, as (key, title) pairs: what moderators cite."""
-    charter = current_version(LegalTextKind.CHARTER, day)
-    return charter.charter_rules() if charter else []
+    day = day or timezone.localdate()
+
+    def read():
+        charter = current_version(LegalTextKind.CHARTER, day)
+        return charter.charter_rules() if charter else []
+
+    return _kept_for_the_day("charter-rules", day, read)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from wagtail.models import Page
 
 from .models import CommuneSpacePage, Convention
+from .tree import outermost, tree_facts
 
 # Every request asks the gate, often several times: the answer for a day is kept a minute in the (shared) cache,
 # and forgotten as soon as a convention or a provider contract is saved (`communes.signals`).
@@ -42,10 +43,17 @@ def is_commune_active(commune, day=None):
 
 
 def commune_space_of(page):
-    """The commune space holding `page` (itself included), or None outside any commune."""
+    """The commune space holding `page` (itself included), or None outside any commune.
+
+    Read once per page object: serving a process asks it for the footer, the form's gate and the privacy block.
+    """
     if isinstance(page, CommuneSpacePage):
         return page
-    return CommuneSpacePage.objects.ancestor_of(page, inclusive=True).select_related("commune").first()
+    if "_commune_space" not in page.__dict__:
+        page.__dict__["_commune_space"] = (
+            CommuneSpacePage.objects.ancestor_of(page, inclusive=True).select_related("commune").first()
+        )
+    return page.__dict__["_commune_space"]
 
 
 def communes_of_paths(paths):
@@ -59,20 +67,30 @@ def communes_of_paths(paths):
     }
 
 
-def without_subtrees(pages, roots):
-    """A page queryset less the pages under any of `roots` (themselves included).
+def without_paths(pages, root_paths):
+    """A page queryset less the pages at or under any of `root_paths`.
 
     A path prefix is a filter every search backend understands, so search querysets can use it too.
     """
     under_roots = Q()
-    for path in roots.values_list("path", flat=True):
+    for path in outermost(root_paths):
         under_roots |= Q(path__startswith=path)
     return pages.exclude(under_roots) if under_roots else pages
 
 
+def without_subtrees(pages, roots):
+    """A page queryset less the pages under any of `roots` (a page queryset; themselves included)."""
+    return without_paths(pages, roots.values_list("path", flat=True))
+
+
+def inactive_space_paths(day=None):
+    """Paths of the spaces of the communes whose convention is not active on `day`: no query once cached."""
+    return tree_facts().spaces_of(active_commune_ids(day), inside=False)
+
+
 def without_inactive_communes(pages, day=None):
     """A page queryset less every page of a commune whose convention is not active."""
-    return without_subtrees(pages, CommuneSpacePage.objects.exclude(commune_id__in=active_commune_ids(day)))
+    return without_paths(pages, inactive_space_paths(day))
 
 
 def inactive_commune_message(commune, metropole=None):

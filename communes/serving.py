@@ -12,12 +12,14 @@ from urllib.parse import urlparse
 from django.contrib.auth.views import redirect_to_login
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
+from django.http.request import split_domain_port
 from django.utils.cache import patch_cache_control
 from wagtail.contrib.redirects.middleware import RedirectMiddleware, get_redirect
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 
+from .tree import site_for
 from .visibility import Visibility, file_visibility, visibility_of
 
 # How long a front cache or a browser may keep a file that anyone may see.
@@ -121,3 +123,16 @@ class VisibleRedirectMiddleware(RedirectMiddleware):
             if page is not None and visibility_of(page, request.user) is not Visibility.VISIBLE:
                 return response
         return redirected
+
+
+class KnownSiteMiddleware:
+    """Wagtail finds the request's site in the database, then its root page, on every request: read them from
+    the cache instead (`communes.tree.site_for`); Wagtail reads `request._wagtail_site` when it is set."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        hostname = split_domain_port(request._get_raw_host())[0]
+        request._wagtail_site = site_for(hostname, request.get_port())
+        return self.get_response(request)

@@ -8,8 +8,10 @@ A page may be shown to a visitor when
   view restriction was removed by mistake; the apps that define such pages declare them with
   `register_agents_only_pages`, since this app knows nothing of processes.
 
-`visible_pages` states the rule as a queryset filter, for listings, search and the API. Serving one page asks the
-same filter about that page (`visibility_of`), so that what is served and what is listed cannot disagree.
+`hidden_roots` is the rule: the pages a visitor may not see, nor anything under them, computed from facts of the
+page tree kept in the cache (`communes.tree`), so asking it costs no query. `visible_pages` applies it as a
+queryset filter, for listings, search and the API; serving one page compares that page's path with the same roots
+(`visibility_of`), so that what is served and what is listed cannot disagree.
 
 Files follow what uses them (`file_visibility`): an image or a document is served to a visitor when its
 collection belongs to no commune or to an active one, and something the visitor may see uses it (a page, per
@@ -25,9 +27,15 @@ from django.db.models import Q
 from wagtail.models import Collection, Page, PageViewRestriction, ReferenceIndex
 from wagtail.permissions import policy_registry
 
-from .gate import active_commune_ids, without_inactive_communes, without_subtrees
-from .models import Commune, CommuneGroup, CommuneRole, CommuneSpacePage
+from .gate import active_commune_ids, inactive_space_paths, without_paths
+from .models import Commune, CommuneGroup, CommuneRole
 from .roles import is_metropole_staff
+from .tree import (
+    is_under,
+    outermost,
+    register_agents_only_pages,  # noqa: F401 - the apps above declare their pages here
+    tree_facts,
+)
 
 # --- Who asks -----------------------------------------------------------------------------------------
 
@@ -46,59 +54,51 @@ class Visitor:
     def of(cls, user):
         if user is None or not user.is_authenticated or not user.is_active:
             return ANONYMOUS
-        group_ids = frozenset(user.groups.values_list("pk", flat=True))
-        agent_of = CommuneGroup.objects.filter(group_id__in=group_ids, role=CommuneRole.AGENTS)
-        return cls(
-            is_authenticated=True,
-            is_superuser=user.is_superuser,
-            sees_internal=user.is_superuser or is_metropole_staff(user),
-            group_ids=group_ids,
-            agent_commune_ids=frozenset(agent_of.values_list("commune_id", flat=True)),
-        )
+        # Read once per user object: a request asks the rule for the page and for each listing on it.
+        if "_visitor" not in user.__dict__:
+            group_ids = frozenset(user.groups.values_list("pk", flat=True))
+            agent_of = CommuneGroup.objects.filter(group_id__in=group_ids, role=CommuneRole.AGENTS)
+            user.__dict__["_visitor"] = cls(
+                is_authenticated=True,
+                is_superuser=user.is_superuser,
+                sees_internal=user.is_superuser or is_metropole_staff(user),
+                group_ids=group_ids,
+                agent_commune_ids=frozenset(agent_of.values_list("commune_id", flat=True)),
+            )
+        return user.__dict__["_visitor"]
 
 
 ANONYMOUS = Visitor()
 
 
-# --- Pages whose audience is a commune's agents, declared by the apps that define them ------------------
-
-_agents_only_pages = []
+# --- The rule: the roots of the subtrees a visitor may not see ------------------------------------------------
 
 
-def register_agents_only_pages(pages):
-    """Declare `pages()` (a callable returning a page queryset): their subtrees are for their commune's agents."""
-    _agents_only_pages.append(pages)
-
-
-# --- The rule, as a queryset filter -------------------------------------------------------------------------
-
-
-def _restrictions_not_passed(visitor):
-    """Wagtail's view restrictions this visitor does not pass (a password is never passed in a listing)."""
-    restrictions = PageViewRestriction.objects.all()
+def _passes(visitor, restriction):
+    """Does this visitor pass one of Wagtail's view restrictions? A password is never passed in a listing."""
     if visitor.is_superuser:
-        return restrictions.none()
-    passed = Q(pk__in=[])
-    if visitor.is_authenticated:
-        passed |= Q(restriction_type=PageViewRestriction.LOGIN)
-        passed |= Q(restriction_type=PageViewRestriction.GROUPS, groups__in=visitor.group_ids)
-    return restrictions.exclude(pk__in=restrictions.filter(passed).values("pk"))
+        return True
+    if not visitor.is_authenticated:
+        return False
+    if restriction.kind == PageViewRestriction.LOGIN:
+        return True
+    return restriction.kind == PageViewRestriction.GROUPS and bool(restriction.group_ids & visitor.group_ids)
 
 
-def _hidden_audiences(visitor):
-    """Roots of the subtrees whose audience keeps this visitor out."""
-    roots = Page.objects.filter(pk__in=_restrictions_not_passed(visitor).values("page_id"))
-    if visitor.sees_internal:
-        return roots
-    own_spaces = CommuneSpacePage.objects.filter(commune_id__in=visitor.agent_commune_ids).values_list(
-        "path", flat=True
-    )
-    for agents_only in _agents_only_pages:
-        internal = agents_only()
-        for space_path in own_spaces:
-            internal = internal.exclude(path__startswith=space_path)
-        roots = roots | Page.objects.filter(pk__in=internal.values("pk"))
-    return roots
+def hidden_roots(visitor=ANONYMOUS, day=None, *, audience=True):
+    """Paths of the pages that `visitor` may not see on `day`, nor anything under them: the rule itself.
+
+    With `audience=False`, only the publication and the gate count: what a visitor could see once signed in with
+    the right account. Read from cached facts (`communes.tree`): no query once the cache holds them.
+    """
+    facts = tree_facts()
+    roots = inactive_space_paths(day) + list(facts.unpublished_parents)
+    if audience:
+        roots += [restriction.path for restriction in facts.restrictions if not _passes(visitor, restriction)]
+        if not visitor.sees_internal:
+            own_spaces = facts.spaces_of(visitor.agent_commune_ids)
+            roots += [path for path in facts.agents_only if not is_under(path, own_spaces)]
+    return outermost(roots)
 
 
 def visible_pages(pages, user=None, day=None, *, audience=True):
@@ -108,16 +108,18 @@ def visible_pages(pages, user=None, day=None, *, audience=True):
     with the right account.
     """
     visitor = user if isinstance(user, Visitor) else Visitor.of(user)
-    pages = without_inactive_communes(pages.live(), day)
-    pages = without_subtrees(pages, Page.objects.filter(live=False, numchild__gt=0))
-    if audience:
-        pages = without_subtrees(pages, _hidden_audiences(visitor))
-    return pages
+    return without_paths(pages.live(), hidden_roots(visitor, day, audience=audience))
 
 
 def public_pages(pages, day=None):
     """What anyone may see: the rule for an anonymous visitor (every listing, search, API, sitemap and feed)."""
     return visible_pages(pages, ANONYMOUS, day)
+
+
+def is_visible(page, user=None, day=None, *, audience=True):
+    """`visible_pages` for one page already in hand: the same roots, compared with its path, without a query."""
+    visitor = user if isinstance(user, Visitor) else Visitor.of(user)
+    return page.live and not is_under(page.path, hidden_roots(visitor, day, audience=audience))
 
 
 # --- The rule, for one page being served ----------------------------------------------------------------------
@@ -131,11 +133,10 @@ class Visibility(enum.Enum):
 
 def visibility_of(page, user, day=None):
     """Whether `user` may see `page`, or should sign in first; the same rule as `visible_pages`."""
-    one = Page.objects.filter(pk=page.pk)
-    if visible_pages(one, user, day).exists():
+    if is_visible(page, user, day):
         return Visibility.VISIBLE
     anonymous = user is None or not user.is_authenticated
-    if anonymous and visible_pages(one, ANONYMOUS, day, audience=False).exists():
+    if anonymous and is_visible(page, ANONYMOUS, day, audience=False):
         return Visibility.SIGN_IN
     return Visibility.HIDDEN
 

@@ -118,6 +118,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Wagtail's site for the request and its root page, from the cache rather than two queries per request.
+    "communes.serving.KnownSiteMiddleware",
     # A NUL character or bytes that are not UTF-8 in the address or a parameter: a French 400 before any view.
     "core.input.RefuseUnreadableInputMiddleware",
     # The request at hand for what Wagtail asks without it: page links in rich text, tags offered in the admin.

@@ -1,4 +1,5 @@
-from django.db import models
+from django.core.cache import cache
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
@@ -7,12 +8,14 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from communes.models import CommuneSpacePage
+from communes.models.pages import ViewRestrictionsFromTheTreeMixin
 from core.blocks import ContentStreamBlock
 from core.identity import remember_site_name
+from core.routing import RouteInOneQueryMixin
 from participation.models import ProcessPage, open_first
 
 
-class HomePage(Page):
+class HomePage(RouteInOneQueryMixin, ViewRestrictionsFromTheTreeMixin, Page):
     """The Métropole's portal: the root of the site, listing the communes' spaces."""
 
     intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
@@ -107,9 +110,37 @@ class MetropoleSettings(BaseSiteSetting):
         """The name as a sentence holds it: "la Métropole du Grand Nancy" ("|capfirst" at a sentence's start)."""
         return self.name_in_sentence or self.name
 
+    @classmethod
+    def for_site(cls, site):
+        """Every page's header and footer read the identity: kept in the cache, forgotten when it is saved."""
+        if site is None:
+            return super().for_site(site)
+        key = cls.cache_key(site.pk)
+        identity = cache.get(key)
+        if identity is None:
+            identity = super().for_site(site)
+            cache.set(key, identity, timeout=None)
+        return identity
+
+    @staticmethod
+    def cache_key(site_id):
+        return f"home:metropole-settings:{site_id}"
+
+    def forget(self):
+        cache.delete(self.cache_key(self.site_id))
+
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
+        # Now for this transaction, and once it commits, for the requests that read the old one meanwhile.
+        self.forget()
+        transaction.on_commit(self.forget)
         self.remember_for_error_pages()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        self.forget()
+        transaction.on_commit(self.forget)
+        return result
 
     def remember_for_error_pages(self):
         """The error pages name the Métropole without reading the database: they read the cache."""

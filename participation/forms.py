@@ -56,10 +56,13 @@ class ContributionForm(HoneypotMixin, forms.Form):
     charter_version = forms.ModelChoiceField(queryset=LegalTextVersion.objects.all(), widget=forms.HiddenInput)
     terms_version = forms.ModelChoiceField(queryset=LegalTextVersion.objects.all(), widget=forms.HiddenInput)
 
-    def __init__(self, *args, process, terms=None, **kwargs):
+    def __init__(self, *args, process, terms=None, themes=None, **kwargs):
         super().__init__(*args, **kwargs)
-        themes = process.themes.all()
-        self.fields["theme"].queryset = themes if themes.exists() else Theme.objects.all()
+        # The themes offered (`themes`, when the page has read them already): checked against the same ones.
+        themes = process.offered_themes() if themes is None else themes
+        field = self.fields["theme"]
+        field.queryset = Theme.objects.filter(pk__in=[theme.pk for theme in themes])
+        field.choices = [("", field.empty_label), *((theme.pk, field.label_from_instance(theme)) for theme in themes)]
         self.terms_changed = False
         if terms is not None and terms.available:
             # The versions shown are the versions accepted: recorded with the contribution.

@@ -16,6 +16,7 @@ from core.identity import metropole_identity
 
 from ..gate import commune_space_of, inactive_commune_message, is_commune_active
 from ..policies import sees_everything
+from ..tree import forget_tree_facts_now_and_on_commit
 
 
 def _inactive_space(page):
@@ -64,6 +65,7 @@ def refuse_publishing_under_inactive_commune(request, page):
     if page.first_published_at is None:
         # The create view saves a new page as live before this hook runs: make it the draft it is.
         Page.objects.filter(pk=page.pk).update(live=False, has_unpublished_changes=True)
+        forget_tree_facts_now_and_on_commit()
     _publication_refused(request, space)
     return redirect("wagtailadmin_pages:edit", page.pk)
 

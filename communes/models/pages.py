@@ -12,7 +12,24 @@ from ..forms import CommuneSpacePageForm
 from ..serializers import CommuneSerializer
 
 
-class CommunePageMixin:
+class ViewRestrictionsFromTheTreeMixin:
+    """Wagtail asks a served page for its view restrictions and those of its ancestors (two queries per request):
+    the cached facts of the tree (`communes.tree`) know where restrictions and aliases are, so a page with none
+    above it answers without a query; any other asks Wagtail as before."""
+
+    def get_view_restrictions(self):
+        from wagtail.models import PageViewRestriction
+
+        from ..tree import is_under, tree_facts
+
+        facts = tree_facts()
+        roots = [restriction.path for restriction in facts.restrictions] + list(facts.aliases)
+        if is_under(self.path, roots):
+            return super().get_view_restrictions()
+        return PageViewRestriction.objects.none()
+
+
+class CommunePageMixin(ViewRestrictionsFromTheTreeMixin):
     """For page types that live in a commune's space: the convention narrows who may do what with them."""
 
     def permissions_for_user(self, user):

@@ -296,6 +296,14 @@ class ProcessPage(CommunePageMixin, RoutablePageMixin, Page):
     def state(self):
         return self.state_on()
 
+    def offered_themes(self, every=None):
+        """The themes a contribution may take, and the list be filtered on: the process's own, else every theme
+        (`every`, when the caller has read them already)."""
+        own = sorted(self.themes.all(), key=lambda theme: theme.name)
+        if own:
+            return own
+        return list(every) if every is not None else list(Theme.objects.all())
+
     @property
     def is_internal(self):
         return self.audience == Audience.AGENTS

@@ -112,9 +112,14 @@ def forget_counts(process_id):
     cache.delete(_generation_key(process_id))
 
 
+def counts_generation(process_id):
+    """The current generation of a process's cached counts (a new one after `forget_counts`)."""
+    return cache.get_or_set(_generation_key(process_id), secrets.token_hex(4), None)
+
+
 def listing_facts(process, listing):
     """{"count"} of the published contributions the filters keep, from the cache."""
-    generation = cache.get_or_set(_generation_key(process.pk), secrets.token_hex(4), None)
+    generation = counts_generation(process.pk)
     theme = listing.theme.pk if listing.theme is not None else ""
     key = f"participation:contributions:{process.pk}:{generation}:{theme}:{listing.answer}"
     facts = cache.get(key)

@@ -91,17 +91,26 @@ def process_context(process, request):
     """What the process page shows: its state, published contributions (sorted, filtered, by keyset pages, with
     their supports: views.contribution_list) and its forms."""
     rules = current_charter_rules()
+    # Its phases (the state, the calendar, whether supports are open) and themes (the list's filter, the form, the
+    # facts) are read once for the page.
+    prefetch_related_objects([process], "phases", "themes")
     listing = contribution_list_context(process, request, participant_of(request))
     prefetch_related_objects(listing["contributions"], comments.public_comments_prefetch())
+    contribution_form = ContributionForm(
+        process=process, terms=current_acceptance_terms(), themes=listing["theme_choices"]
+    )
     return {
         **listing,
         "support_form": SupportForm(),
         "open_data": open_data_available(process),
         "report_form": ReportForm(rules=rules),
-        "contribution_form": ContributionForm(process=process, terms=current_acceptance_terms()),
+        "contribution_form": contribution_form,
         "registration_form": RegistrationForm(),
         "places_left": seats_left(process),
-        "questionnaires": visible_pages(QuestionnairePage.objects.child_of(process), request.user),
+        # A process without subpages has no questionnaire to list: no query.
+        "questionnaires": visible_pages(QuestionnairePage.objects.child_of(process), request.user)
+        if process.numchild
+        else [],
         **engagement_context(process, request),
     }
 

@@ -8,11 +8,10 @@ shows every contribution with a French message.
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ..models import AnswerStatus, ProcessPage, Theme
+from ..models import AnswerStatus, Theme
 from ..services.answers import ANSWER_FIELDS
 from ..services.contribution_list import (
     MOST_SUPPORTED,
@@ -90,11 +89,9 @@ def listing_query(listing, **cursor):
 
 
 def listing_themes(process):
-    """The themes one may filter on (the process's, else every theme), and every theme by id (to name them)."""
-    chosen = ProcessPage.themes.through.objects.filter(processpage_id=process.pk, theme_id=OuterRef("pk"))
-    every = list(Theme.objects.annotate(chosen=Exists(chosen)))
-    offered = [theme for theme in every if theme.chosen] or every
-    return offered, {theme.pk: theme for theme in every}
+    """The themes one may filter on (those a contribution may take), and every theme by id (to name them)."""
+    every = list(Theme.objects.all())
+    return process.offered_themes(every), {theme.pk: theme for theme in every}
 
 
 def contribution_list_context(process, request, participant):

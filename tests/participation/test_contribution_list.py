@@ -246,7 +246,7 @@ def test_the_heading_count_is_read_from_the_cache_and_follows_changes(client, pr
 
 # What the process page costs, whatever the number of contributions, supports and comments, to a visitor without
 # a pass; one with a pass costs a few more (the pass's participant, their supports of the page, their follow).
-PROCESS_PAGE_QUERIES = 33
+PROCESS_PAGE_QUERIES = 9
 PASS_QUERIES = 3
 # The random order's first page reads its start from the index once; the next pages carry it in their URL.
 RANDOM_START_QUERIES = 1
