@@ -34,6 +34,10 @@ CALLER_ENVIRONMENT_IGNORED = (
     "CACHE_URL",
     "CACHE_KEY_PREFIX",
     "CACHE_DIR",
+    "PAGE_CACHE_SECONDS",
+    "FRONTEND_CACHE_URL",
+    "FRONTEND_CACHE_CLOUDFLARE_ZONEID",
+    "FRONTEND_CACHE_CLOUDFLARE_TOKEN",
     "EMAIL_HOST",
     "EMAIL_PORT",
     "EMAIL_HOST_USER",
@@ -81,7 +85,10 @@ WAGTAILSEARCH_BACKENDS["default"]["AUTO_UPDATE"] = False
 
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="participation-test-media-"))
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"},
+}
 TASKS = {**TASKS, "emails": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 # The email worker delivers to `mail.outbox` (pytest-django makes EMAIL_BACKEND the same; a test that proves
 # Django's mail API queues sets EMAIL_BACKEND back to the queue).
