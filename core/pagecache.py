@@ -29,6 +29,7 @@ The middleware stands after WhiteNoise and before the session, so the headers of
 """
 
 import datetime
+import gzip
 import hashlib
 import threading
 import time
@@ -227,6 +228,8 @@ def _storable(request, response):
     content_type = response.get("Content-Type", "").split(";")[0].strip().lower()
     if content_type not in STORABLE_TYPES or len(response.content) > settings.PAGE_CACHE_MAX_BYTES:
         return False
+    if getattr(request, "page_cache_refused", False):
+        return False
     user = getattr(request, "user", None)
     return not (user is not None and user.is_authenticated)
 
@@ -245,8 +248,8 @@ class Entry:
         self.status = response.status_code
         self.headers = [(name, value) for name, value in response.items() if name.lower() not in _OWN_HEADERS]
         content = response.content
-        self.etag = quote_etag(hashlib.sha256(content).hexdigest()[:32])
-        self.etag = "W/" + self.etag  # the gzipped and plain bodies are the same page
+        # Weak: the gzipped and the plain bodies are the same page.
+        self.etag = "W/" + quote_etag(hashlib.sha256(content).hexdigest()[:32])
         self.gzipped = compress_string(content)
         self.depends_on = depends_on
         self.generations = {scope: generations[scope] for scope in depends_on}
@@ -257,14 +260,19 @@ class Entry:
 
     def response(self, request):
         """The kept answer, gzipped if the client accepts it, or a 304 if the client holds it already."""
-        gzipped = "gzip" in request.headers.get("accept-encoding", "").lower()
-        body = self.gzipped if gzipped else _decompress(self.gzipped)
-        response = HttpResponse(body, status=self.status)
+        response = HttpResponse(status=self.status)
         for name, value in self.headers:
             response[name] = value
-        if gzipped:
+        return self.served(request, response)
+
+    def served(self, request, response):
+        """`response` (this entry's answer, fresh or rebuilt) with the body and headers every visitor gets."""
+        if _accepts_gzip(request):
+            response.content = self.gzipped
             response["Content-Encoding"] = "gzip"
-        response["Content-Length"] = str(len(body))
+        elif not response.content:
+            response.content = gzip.decompress(self.gzipped)
+        response["Content-Length"] = str(len(response.content))
         response["ETag"] = self.etag
         shared_for = max(0, min(int(self.expires_at - time.time()), seconds_until_midnight()))
         response["Cache-Control"] = f"public, max-age=0, s-maxage={shared_for}"
@@ -272,10 +280,8 @@ class Entry:
         return get_conditional_response(request, etag=self.etag, response=response) or response
 
 
-def _decompress(data):
-    import gzip
-
-    return gzip.decompress(data)
+def _accepts_gzip(request):
+    return "gzip" in request.headers.get("accept-encoding", "").lower()
 
 
 class AnonymousPageCacheMiddleware:
@@ -306,7 +312,12 @@ class AnonymousPageCacheMiddleware:
         entry = Entry(response, depends_on, generations, max_age)
         if max_age > 0 and all(generations[scope] for scope in depends_on):
             page_cache().set(key, entry, timeout=max_age)
-        return entry.response(request)
+        return entry.served(request, response)
+
+
+def drawn_for_this_visitor(request):
+    """The page at hand holds something drawn for this visitor alone (a random order): never kept for others."""
+    request.page_cache_refused = True
 
 
 def mark_as_space_page(request):
