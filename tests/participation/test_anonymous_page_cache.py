@@ -20,6 +20,7 @@ from wagtail.models import PageViewRestriction
 from charter.models import LegalTextKind
 from communes.models import CommuneRole, Convention
 from core.pagecache import seconds_until_midnight
+from core.typography import french_date
 from home.models import MetropoleSettings
 from participation.models import ContributionStatus, ProcessPage
 from participation.services import moderation
@@ -289,13 +290,15 @@ def test_a_contribution_sent_but_not_confirmed_keeps_the_cache(
 
 
 def test_a_new_legal_text_version_shows_in_every_cached_footer(client, process, cached_pages, publish_text):
+    updated = f"mis à jour le {french_date(timezone.localdate())}"
     cached_pages(process.url, "/", "/charte/")
-    publish_text(LegalTextKind.TERMS, timezone.localdate(), text="Nouvelles CGU.")
-    footer_date = timezone.localdate().strftime("%Y")
+    assert updated not in text(client.get("/"))
 
+    publish_text(LegalTextKind.TERMS, timezone.localdate(), text="Nouvelles CGU.")
+
+    assert "Nouvelles CGU." in text(client.get("/cgu/"))
     for url in (process.url, "/", "/charte/"):
-        assert "Nouvelles CGU." in text(client.get("/cgu/"))
-        assert footer_date in text(client.get(url)), url
+        assert updated in text(client.get(url)), url
 
 
 def test_a_change_of_the_metropoles_identity_shows_on_every_cached_page(client, process, site, cached_pages):

@@ -85,7 +85,8 @@ def public_post_urls(process, legal_texts):
     comment = add_comment(contribution, "Un commentaire publié.")
     rejected = add_contribution(process, "Refusée.", status=ContributionStatus.REJECTED, email="r@example.org")
     registration = EventRegistration.objects.create(process=meeting, name="Alex", email="alex@example.org")
-    add_questionnaire(process, {"title": "Avis", "fields": [{"label": "Votre avis", "field_type": "singleline", "required": False}]})
+    question = {"label": "Votre avis", "field_type": "singleline", "required": False}
+    add_questionnaire(process, {"title": "Avis", "fields": [question]})
     questionnaire = QuestionnairePage.objects.child_of(process).get()
     questionnaire.save_revision().publish()
 
