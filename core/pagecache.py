@@ -291,6 +291,8 @@ class AnonymousPageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if settings.PAGE_CACHE_SECONDS <= 0:  # turned off: the pages as the views make them
+            return self.get_response(request)
         key = _entry_key(request) if may_be_shared(request) else None
         if key is None:
             return never_shared(self.get_response(request))

@@ -94,6 +94,13 @@ def empty_cache():
 
 
 @pytest.fixture
+def page_cache(settings):
+    """The cache of anonymous pages, as in production (tests/settings.py turns it off: a test that counts what a
+    page costs to render, or reads it again after a change of a counter, sees the page rendered)."""
+    settings.PAGE_CACHE_SECONDS = 60
+
+
+@pytest.fixture
 def closed_redis_url():
     """The URL of a Redis that is not running: its port is held by the test and listened on by nobody."""
     with socket.socket() as holder:

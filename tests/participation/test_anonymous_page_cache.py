@@ -29,6 +29,8 @@ from participation.services.personal_data import erase_personal_data, withdraw
 from tests.conftest import commune_group
 from tests.participation.conftest import add_comment, add_contribution, make_process
 
+pytestmark = pytest.mark.usefixtures("page_cache")
+
 SESSION_WARNING = "js/session.js"
 
 

@@ -184,7 +184,7 @@ def test_signing_in_keeps_djangos_token():
     assert without_token.status_code == 403
 
 
-def test_public_pages_carry_no_token_and_set_no_cookie(client, process, public_post_urls):
+def test_public_pages_carry_no_token_and_set_no_cookie(client, process, public_post_urls, page_cache):
     contribution = Contribution.objects.filter(process=process, status=ContributionStatus.PUBLISHED).first()
     holder = Client()
     holder.cookies["participation_pass"] = pass_token(confirm_participant("alex@example.org"))

@@ -50,7 +50,7 @@ def signed_link_patterns():
     return [pattern for pattern in resolver.url_patterns if pattern.name]
 
 
-def test_every_page_of_a_signed_link_is_never_stored(client, rejected, monkeypatch):
+def test_every_page_of_a_signed_link_is_never_stored(client, rejected, monkeypatch, page_cache):
     meeting = make_process(
         rejected.process.get_parent().specific,
         "Réunion publique",
@@ -89,7 +89,7 @@ def test_every_page_of_a_signed_link_is_never_stored(client, rejected, monkeypat
         assert 200 in answered, f"{pattern.name} never answered a link it accepts"
 
 
-def test_every_answer_to_a_citizens_form_on_a_process_is_never_stored(client, process):
+def test_every_answer_to_a_citizens_form_on_a_process_is_never_stored(client, process, page_cache):
     contribution = add_contribution(process, "Un texte publié.")
     comment = add_comment(contribution, "Un commentaire publié.")
     values = {"contribution_id": contribution.pk, "comment_id": comment.pk, "file_format": "csv"}
@@ -109,7 +109,7 @@ def test_every_answer_to_a_citizens_form_on_a_process_is_never_stored(client, pr
         assert never_stored(response), pattern.name
 
 
-def test_a_questionnaire_answer_is_never_stored_and_the_form_stays_cacheable(client, process):
+def test_a_questionnaire_answer_is_never_stored_and_the_form_stays_cacheable(client, process, page_cache):
     email_question = {"label": "Votre courriel", "field_type": "email", "required": True}
     add_questionnaire(process, {"title": "Avis", "fields": [email_question]})
     questionnaire = QuestionnairePage.objects.child_of(process).get()
@@ -149,7 +149,7 @@ def test_admin_views_of_the_project_are_never_stored_like_wagtails(admin_client,
         assert response.status_code == 200 and never_stored(response), url
 
 
-def test_public_pages_seen_anonymously_stay_cacheable(client, process):
+def test_public_pages_seen_anonymously_stay_cacheable(client, process, page_cache):
     add_contribution(process, "Un texte publié.")
     for url in ("/", process.get_parent().url, process.url, "/charte/", "/cgu/versions/", "/recherche/?q=cour"):
         response = client.get(url)
