@@ -19,6 +19,9 @@ from wagtail.contrib.redirects.models import Redirect
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 
+from core.pagecache import mark_as_space_page
+
+from .caching import SPACE_DEPTH
 from .tree import site_for
 from .visibility import Visibility, file_visibility, visibility_of
 
@@ -31,6 +34,9 @@ STREAM_BLOCK_SIZE = 64 * 1024
 def serve_only_what_the_visitor_may_see(page, request, serve_args, serve_kwargs):
     """A `before_serve_page` hook: the page, its sub-views and its forms, by the rule of `visible_pages`."""
     # Previews do not pass here, so editors still preview their drafts.
+    if page.depth >= SPACE_DEPTH:
+        # Its anonymous page depends on its commune's space, not on every listing of the site (core.pagecache).
+        mark_as_space_page(request)
     visibility = visibility_of(page, request.user)
     if visibility is Visibility.SIGN_IN:
         return redirect_to_login(request.get_full_path())

@@ -1,14 +1,10 @@
 """The communes' own look on the public site."""
 
 from django.http import HttpResponse
-from django.utils.cache import patch_cache_control
 
 from .gate import active_commune_ids
 from .models import Commune
 from .validators import HEX_COLOUR_PATTERN
-
-# A colour changed in the admin shows within this many seconds.
-BRAND_COLOURS_MAX_AGE = 300
 
 
 def brand_colours(request):
@@ -23,6 +19,5 @@ def brand_colours(request):
         for slug, colour in communes.values_list("slug", "brand_colour")
         if HEX_COLOUR_PATTERN.match(colour)
     ]
-    response = HttpResponse("".join(rules), content_type="text/css; charset=utf-8")
-    patch_cache_control(response, public=True, max_age=BRAND_COLOURS_MAX_AGE)
-    return response
+    # Kept and revalidated like the pages (core.pagecache): a colour changed in the admin shows at the next page.
+    return HttpResponse("".join(rules), content_type="text/css; charset=utf-8")

@@ -114,6 +114,9 @@ MIDDLEWARE = [
     "core.headers.ContentSecurityPolicyMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous visitors are served from the page cache: before the session, so a hit reads neither the session nor
+    # the database (core.pagecache).
+    "core.pagecache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -210,6 +213,39 @@ else:
     raise ImproperlyConfigured(
         f"CACHE_URL must start with redis:// or rediss://, or be locmem:// or dummy://, got {CACHE_URL!r}."
     )
+
+# The pages served to anonymous visitors (core.pagecache) have their own cache beside the default one, so that a
+# surge of visitors evicts pages, not the gate's answer or the throttles: same Redis (another prefix), or files
+# in CACHE_DIR/pages.
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.filebased.FileBasedCache":
+    CACHES["pages"] = {**CACHES["default"], "LOCATION": str(CACHE_DIR / "pages"), "OPTIONS": {"MAX_ENTRIES": 20000}}
+elif "KEY_PREFIX" in CACHES["default"]:
+    CACHES["pages"] = {**CACHES["default"], "KEY_PREFIX": CACHES["default"]["KEY_PREFIX"] + ":pages"}
+else:
+    CACHES["pages"] = {**CACHES["default"], "LOCATION": "pages"}
+# Seconds an anonymous page is kept (and s-maxage for a front cache), never past midnight: the freshness of the
+# counters (supports, comments, seats left), which no event purges. 0: no page cache.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
+PAGE_CACHE_MAX_BYTES = 2 * 1024 * 1024
+# Never served from the cache nor kept (besides the admin, MEDIA_URL and STATIC_URL): signed links and personal
+# pages, signing in, documents.
+PAGE_CACHE_EXCLUDED_PATHS = ["/participation/", "/connexion/", "/deconnexion/", "/documents/"]
+
+# A front cache (Varnish, nginx, a CDN) before the app servers, purged through wagtail.contrib.frontend_cache when
+# pages change: FRONTEND_CACHE_URL for a cache that accepts HTTP PURGE requests (Varnish, nginx with a purge
+# module), or Cloudflare's zone and API token.
+WAGTAILFRONTENDCACHE = {}
+if os.environ.get("FRONTEND_CACHE_URL"):
+    WAGTAILFRONTENDCACHE["http"] = {
+        "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
+        "LOCATION": os.environ["FRONTEND_CACHE_URL"],
+    }
+if os.environ.get("FRONTEND_CACHE_CLOUDFLARE_ZONEID"):
+    WAGTAILFRONTENDCACHE["cloudflare"] = {
+        "BACKEND": "wagtail.contrib.frontend_cache.backends.CloudflareBackend",
+        "ZONEID": os.environ["FRONTEND_CACHE_CLOUDFLARE_ZONEID"],
+        "BEARER_TOKEN": os.environ.get("FRONTEND_CACHE_CLOUDFLARE_TOKEN", ""),
+    }
 
 # --- Language: French by default --------------------------------------------
 

@@ -17,6 +17,7 @@ from communes.admin import scoping
 from communes.checks import serves_media_here
 from core.logins import AgentLoginView, session_urlpatterns
 from core.logins import admin_urlpatterns as login_admin_urlpatterns
+from core.origins import public_form
 from participation.views import password_reset_account, throttled
 from search import feeds
 from search import views as search_views
@@ -71,7 +72,10 @@ urlpatterns = [
 if serves_media_here():
     urlpatterns.append(re_path(rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.+)$", serving.serve_media))
 
-# Wagtail's page serving comes last: it answers every other path.
+# Wagtail's page serving comes last: it answers every other path. The pages' forms (contribution, support, comment,
+# follow, report, meeting registration, questionnaire) are public forms, checked by origin rather than by a CSRF
+# token, so that the pages carry none and can be cached (core.origins); Wagtail's own sign-in keeps its token.
+decorate_urlpatterns([p for p in wagtail_urls.urlpatterns if getattr(p, "name", None) == "wagtail_serve"], public_form)
 urlpatterns.append(path("", include(wagtail_urls)))
 
 # A database that cannot be reached answers a French 503 with Retry-After; any other error, the 500 page.

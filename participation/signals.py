@@ -6,10 +6,11 @@ from wagtail.contrib.forms.models import FormSubmission
 from wagtail.search.index import remove_object
 from wagtail.signals import page_published
 
+from communes.caching import forget_everything, forget_page_id
 from communes.policies import register_kept_data
 from communes.visibility import register_agents_only_pages
 
-from .models import Audience, Contribution, EventRegistration, ProcessPage
+from .models import Audience, Comment, Contribution, ContributionStatus, EventRegistration, ProcessPage, Theme
 from .services.contribution_list import forget_counts
 from .services.follows import notify_results
 from .services.processes import apply_audience
@@ -41,6 +42,33 @@ def recount_the_list_of_contributions(sender, instance, raw=False, **kwargs):
     # The list's counts are cached per process (services.contribution_list): a status, a theme or an answer changed.
     if not raw:
         forget_counts(instance.process_id)
+
+
+@receiver(post_save, sender=Contribution)
+@receiver(post_delete, sender=Contribution)
+@receiver(post_save, sender=Comment)
+@receiver(post_delete, sender=Comment)
+def forget_the_pages_showing_it(sender, instance, raw=False, created=False, **kwargs):
+    # A moderation decision, a withdrawal, an erasure, an answer (core.pagecache): the process page, its commune's
+    # space and the listings (search) no longer show it as cached. Sending one (not yet confirmed, never public)
+    # changes nothing a visitor sees: a surge of contributions does not empty the cache. Supports and comment counts
+    # are counters, written with `update()`: they show within PAGE_CACHE_SECONDS.
+    if raw or (instance.status == ContributionStatus.AWAITING_CONFIRMATION and kwargs.get("signal") is post_save):
+        return
+    if isinstance(instance, Comment):
+        process_id = Contribution.objects.filter(pk=instance.contribution_id).values_list("process_id", flat=True)
+        process_id = process_id.first()
+    else:
+        process_id = instance.process_id
+    if process_id is not None:
+        forget_page_id(process_id)
+
+
+@receiver(post_save, sender=Theme)
+@receiver(post_delete, sender=Theme)
+def forget_pages_naming_themes(sender, raw=False, **kwargs):
+    if not raw:
+        forget_everything()
 
 
 def internal_processes():

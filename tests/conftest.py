@@ -8,7 +8,7 @@ import psycopg
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models.signals import post_save
@@ -88,8 +88,16 @@ def client_logins_pass_the_second_factor():
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    # Rate limits and notification throttles live in the cache: each test starts afresh.
+    # Rate limits and notification throttles live in the cache, anonymous pages in theirs: each test starts afresh.
     cache.clear()
+    caches["pages"].clear()
+
+
+@pytest.fixture
+def page_cache(settings):
+    """The cache of anonymous pages, as in production (tests/settings.py turns it off: a test that counts what a
+    page costs to render, or reads it again after a change of a counter, sees the page rendered)."""
+    settings.PAGE_CACHE_SECONDS = 60
 
 
 @pytest.fixture

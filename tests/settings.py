@@ -6,6 +6,8 @@
 - The cache is each test process's own memory, whatever CACHE_URL the developer exported: tests empty it
   (`cache.clear()`), which must never reach a shared Redis or another process's files. The tests that start servers
   give them production's cache (tests/participation/test_limits_across_servers.py).
+- The cache of anonymous pages (core.pagecache) is off, like the search index: the tests of the cache turn it on
+  (`page_cache` fixture).
 - Emails are sent by the immediate task backend, at once, into Django's test outbox: tests read what was sent
   right after the request. The tests of the queue itself (`tests/core/test_email_queue.py`) put the database
   backend back and run the worker.
@@ -34,6 +36,10 @@ CALLER_ENVIRONMENT_IGNORED = (
     "CACHE_URL",
     "CACHE_KEY_PREFIX",
     "CACHE_DIR",
+    "PAGE_CACHE_SECONDS",
+    "FRONTEND_CACHE_URL",
+    "FRONTEND_CACHE_CLOUDFLARE_ZONEID",
+    "FRONTEND_CACHE_CLOUDFLARE_TOKEN",
     "EMAIL_HOST",
     "EMAIL_PORT",
     "EMAIL_HOST_USER",
@@ -82,7 +88,13 @@ WAGTAILSEARCH_BACKENDS["default"]["AUTO_UPDATE"] = False
 
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="participation-test-media-"))
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"},
+}
+# The cache of anonymous pages is off but where a test asks for it (`page_cache` fixture): query counts measure
+# what rendering costs, and a counter changed by `update()` shows on the next request.
+PAGE_CACHE_SECONDS = 0
 TASKS = {**TASKS, "emails": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 # The email worker delivers to `mail.outbox` (pytest-django makes EMAIL_BACKEND the same; a test that proves
 # Django's mail API queues sets EMAIL_BACKEND back to the queue).

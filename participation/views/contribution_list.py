@@ -11,6 +11,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.pagecache import drawn_for_this_visitor
+
 from ..models import AnswerStatus, Theme
 from ..services.answers import ANSWER_FIELDS
 from ..services.contribution_list import (
@@ -60,6 +62,8 @@ def listing_from(request, themes):
         # Drawn for this visitor when the URL carries none; kept by every link of the list, so that the pages
         # follow one order.
         listing.seed = int(seed) if valid else new_seed()
+        if not valid:
+            drawn_for_this_visitor(request)
         # The first id of the order, once drawn (on the first page): kept by every link and form too, so that a
         # contribution published or hidden between two pages does not move it. Any id will do as a start.
         start = request.GET.get("depart", "")

@@ -229,6 +229,7 @@ ERROR_PAGES = {
     "server-error": "500.html",
     "unavailable": "503.html",
     "form-expired": "403_csrf.html",
+    "form-from-elsewhere": "403_cross_origin.html",
     "forbidden": "403.html",
 }
 

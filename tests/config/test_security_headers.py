@@ -144,7 +144,7 @@ def test_forms_sent_back_with_errors_run_no_inline_script_either(client, demo):
         assert csp_violations(response.content.decode(), policy) == [], url
 
 
-def test_commune_colours_come_from_a_stylesheet_of_the_site(client, demo):
+def test_commune_colours_come_from_a_stylesheet_of_the_site(client, demo, page_cache):
     essey = Commune.objects.get(slug="essey-les-nancy")
     Commune.objects.filter(pk=essey.pk).update(brand_colour="#8A1538")
 
@@ -156,7 +156,7 @@ def test_commune_colours_come_from_a_stylesheet_of_the_site(client, demo):
     assert html.count(f'href="{reverse("commune_colours")}"') == 2
     assert stylesheet["Content-Type"] == "text/css; charset=utf-8"
     assert '[data-commune="essey-les-nancy"] { --accent: #8A1538; }' in stylesheet.content.decode()
-    assert "public" in stylesheet["Cache-Control"]
+    assert "public" in stylesheet["Cache-Control"], "kept and revalidated like the pages (core.pagecache)"
 
 
 def test_the_colour_stylesheet_holds_only_colours_of_online_communes(client, demo):
