@@ -8,7 +8,10 @@ from tests.participation.conftest import add_contribution, path_of, submit
 def test_with_redis_stopped_the_site_answers_and_takes_contributions(
     client, process, moderators, settings, closed_redis_url
 ):
-    settings.CACHES = {"default": {"BACKEND": "core.cache.ResilientRedisCache", "LOCATION": closed_redis_url}}
+    redis = {"BACKEND": "core.cache.ResilientRedisCache", "LOCATION": closed_redis_url}
+    # Both caches on the stopped Redis, as config/settings.py sets them; anonymous pages are cached as in production.
+    settings.CACHES = {"default": redis, "pages": {**redis, "KEY_PREFIX": "pages"}}
+    settings.PAGE_CACHE_SECONDS = 60
     published = add_contribution(process, "Une idée publiée que quelqu'un signale.")
 
     home = client.get("/")
