@@ -4,8 +4,10 @@ Wagtail's database backend recomputes its title norms over the whole index table
 million contributions each moderation decision cost two scans of it. Instead, PostgreSQL computes each
 contribution's vector itself (a stored generated column, `french_unaccent` as the site's pages), whatever writes
 the row (the ORM, a COPY, a script), and a GIN index serves the search (`search.contributions`).
-The index is written as each row is (`fastupdate = off`): with GIN's pending list, the search would read up to 4 MB
-of pending entries on every query, and the write that overflows the list would pay for merging all of it.
+Only published contributions are in the index (`Contribution.objects.published()`, which every search applies):
+the others, however many (spam refused by moderators), cost a search nothing, and a contribution enters the index
+when it is published. The index is written as each row is (`fastupdate = off`): with GIN's pending list, every
+search would read up to 4 MB of pending entries, and the write that overflows the list would merge all of it.
 
 The column is not a field of the model: the ORM never reads it with a contribution, only the search names it.
 SQLite (the laptop default) has neither the column nor the configuration: the search reads the text there.
@@ -18,7 +20,7 @@ VECTOR_COLUMN = """
 ALTER TABLE participation_contribution ADD COLUMN IF NOT EXISTS search_vector tsvector
     GENERATED ALWAYS AS (to_tsvector('french_unaccent'::regconfig, coalesce(text, ''))) STORED;
 CREATE INDEX IF NOT EXISTS contribution_search_vector ON participation_contribution USING gin (search_vector)
-    WITH (fastupdate = off);
+    WITH (fastupdate = off) WHERE status = 'published';
 """
 
 DROP_VECTOR_COLUMN = """

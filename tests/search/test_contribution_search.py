@@ -226,7 +226,9 @@ def test_the_search_page_costs_the_same_queries_with_5_or_60_contributions(proce
 
     assert {kind: len(queries) for kind, queries in few.items()} == {"pages": 15, "contributions": 15}
     assert {kind: len(queries) for kind, queries in many.items()} == {"pages": 15, "contributions": 15}
-    # Contributions are counted with a limit, never as a whole.
+    # Each kind is counted once (pages, contributions, legal texts); contributions with a limit, never as a whole.
+    for queries in many.values():
+        assert len([sql for sql in queries if "COUNT(" in sql]) == 3
     counts = [sql for sql in many["contributions"] if "search_vector" in sql and "COUNT(" in sql]
     assert len(counts) == 1 and "LIMIT 1001" in counts[0]
 
