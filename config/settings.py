@@ -542,6 +542,9 @@ WAGTAILSEARCH_BACKENDS["default"]["BACKEND"] = "search.backend"
 # Search queries longer than this are refused with a message, not run.
 SEARCH_QUERY_MAX_LENGTH = 200
 SEARCH_RESULTS_PER_PAGE = 10
+# Contributions matching a search are counted up to this number ("plus de 1 000" beyond) and ranked by relevance
+# up to it (the newest first beyond): no search reads every match (search.contributions).
+SEARCH_COUNT_LIMIT = 1000
 
 # --- Participation ------------------------------------------------------------
 

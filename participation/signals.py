@@ -3,7 +3,6 @@
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from wagtail.contrib.forms.models import FormSubmission
-from wagtail.search.index import remove_object
 from wagtail.signals import page_published
 
 from communes.caching import forget_everything, forget_page_id
@@ -27,13 +26,6 @@ def tell_followers_of_results(sender, instance, **kwargs):
     # Whatever the path that published the page (admin, workflow, scheduled publishing, a script): the followers
     # hear of the results once, when the page goes out with them (a later publication date: the daily job).
     notify_results(instance)
-
-
-@receiver(post_save, sender=Contribution)
-def keep_only_public_contributions_in_search(sender, instance, raw=False, **kwargs):
-    # Wagtail indexes what becomes public but never removes what stops being so (hidden, withdrawn, erased).
-    if not raw and not instance.is_public:
-        remove_object(instance)
 
 
 @receiver(post_save, sender=Contribution)

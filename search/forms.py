@@ -3,10 +3,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from communes.models import CommuneSpacePage
-from communes.visibility import public_pages
 from participation.models import ProcessPage, ProcessState, Theme
 
-from .services import Filters, InvalidQuery, ResultKind, clean_query
+from .services import Filters, InvalidQuery, ResultKind, Scope, clean_query
 
 
 class SearchForm(forms.Form):
@@ -38,11 +37,12 @@ class SearchForm(forms.Form):
     # Set by the links between kinds of results, not typed: an unknown value falls back to the default.
     type = forms.CharField(required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, scope=None, **kwargs):
         super().__init__(*args, **kwargs)
-        # Only the communes and themes a visitor may see: the same rule as every listing.
-        self.fields["commune"].queryset = CommuneSpacePage.objects.listed()
-        public_processes = public_pages(ProcessPage.objects.all()).values("pk")
+        # Only the communes and themes a visitor may see: the same rule as every listing, asked once per search.
+        self.scope = scope or Scope.on()
+        self.fields["commune"].queryset = self.scope.public(CommuneSpacePage).order_by("title")
+        public_processes = self.scope.public(ProcessPage).values("pk")
         self.fields["theme"].queryset = Theme.objects.filter(processes__in=public_processes).distinct()
 
     def clean_q(self):

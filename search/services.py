@@ -1,33 +1,36 @@
 """What the public may find, and how each result is shown.
 
-Three kinds of results, each searched in Wagtail's index and gated by the rule of public pages
-(`communes.visibility.public_pages`) at query time:
-- pages: the portal, the communes' spaces, their public processes and questionnaires;
-- published contributions, each pointing to its process;
-- the legal texts in force.
-The code names no search backend: filters are those every backend understands (ids, path prefixes).
+Three kinds of results, each gated by the rule of public pages (`communes.visibility.public_pages`) at query time:
+- pages: the portal, the communes' spaces, their public processes and questionnaires (Wagtail's index);
+- published contributions, each pointing to its process (always in the database: `search.contributions`);
+- the legal texts in force (Wagtail's index).
+The code names no search backend: filters on Wagtail's index are those every backend understands (ids, path
+prefixes). Each kind is counted once per search; contributions only up to a limit (`Tally`).
 """
 
+import datetime
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.models import Page
 
 from charter.models import LegalTextKind, LegalTextVersion
 from charter.services import current_versions
-from communes.gate import communes_of_paths
 from communes.models import CommuneSpacePage
 from communes.visibility import public_pages
 from core.typography import french_date
-from participation.models import Contribution, ProcessPage, ProcessState, QuestionnairePage
+from participation.models import ProcessPage, ProcessState, QuestionnairePage
+from participation.views.contribution_list import page_starting_with
 
 from .backend import searchable_words
+from .contributions import ContributionResults
 from .highlight import extract, searchable_texts
 
 
@@ -89,10 +92,27 @@ def searchable_pages(day=None):
     return public_pages(Page.objects.filter(depth__gt=1), day)
 
 
-def _process_ids(filters, day, *, showing_contributions=False):
+@dataclass(frozen=True)
+class Scope:
+    """What a visitor may find on a day: the one rule of public pages, asked once for a whole search (its filters'
+    choices, pages, contributions)."""
+
+    day: datetime.date
+    pages: object  # the searchable pages, a queryset
+
+    @classmethod
+    def on(cls, day=None):
+        day = day or timezone.localdate()
+        return cls(day, searchable_pages(day))
+
+    def public(self, model):
+        """The public pages of one page type."""
+        return model.objects.filter(pk__in=self.pages.values("pk"))
+
+
+def _process_ids(filters, scope, *, showing_contributions=False):
     """Ids of the public processes matching the theme and state filters (and the commune, if any)."""
-    day = day or timezone.localdate()
-    processes = ProcessPage.objects.listed(day)
+    processes = scope.public(ProcessPage).with_schedule()
     if showing_contributions:
         # A process that stopped collecting contributions no longer lists them: search does not either.
         processes = processes.filter(accepts_contributions=True)
@@ -100,6 +120,7 @@ def _process_ids(filters, day, *, showing_contributions=False):
         processes = processes.descendant_of(filters.space)
     if filters.theme:
         processes = processes.filter(themes=filters.theme)
+    day = scope.day
     if filters.state == ProcessState.OPEN:
         processes = processes.filter(first_day__lte=day, last_day__gte=day)
     elif filters.state == ProcessState.UPCOMING:
@@ -110,28 +131,24 @@ def _process_ids(filters, day, *, showing_contributions=False):
     return list(processes.values_list("pk", flat=True))
 
 
-def search_pages(query, filters=Filters(), day=None):
-    pages = searchable_pages(day)
+def search_pages(query, filters=Filters(), scope=None):
+    scope = scope or Scope.on()
+    pages = scope.pages
     if filters.space:
         pages = pages.descendant_of(filters.space, inclusive=True)
     if filters.narrow_processes:
-        pages = pages.filter(pk__in=_process_ids(filters, day))
+        pages = pages.filter(pk__in=_process_ids(filters, scope))
     return pages.search(query)
 
 
-def search_contributions(query, filters=Filters(), day=None):
-    return (
-        Contribution.objects.published()
-        .filter(process_id__in=_process_ids(filters, day, showing_contributions=True))
-        .select_related("process", "commune")
-        .search(query)
-    )
+def search_contributions(query, filters=Filters(), scope=None):
+    return ContributionResults(query, _process_ids(filters, scope or Scope.on(), showing_contributions=True))
 
 
-def search_legal_texts(query, filters=Filters(), day=None):
+def search_legal_texts(query, filters=Filters(), scope=None):
     if filters.any:
         return LegalTextVersion.objects.none()
-    in_force = [version.pk for version in current_versions(day).values()]
+    in_force = [version.pk for version in current_versions(scope.day if scope else None).values()]
     return LegalTextVersion.objects.filter(pk__in=in_force).search(query)
 
 
@@ -140,6 +157,29 @@ SEARCHES = {
     ResultKind.CONTRIBUTIONS: search_contributions,
     ResultKind.LEGAL_TEXTS: search_legal_texts,
 }
+
+
+def explain_search(query, filters=Filters(), *, page=1, analyze=True):
+    """{what: PostgreSQL's plan} of the queries that search contributions for `query` (the bench prints them):
+    the bounded count and one page of results. `analyze` runs them, with their timings."""
+    results = search_contributions(clean_query(query), filters)
+    return results.explain(page=page, per_page=settings.SEARCH_RESULTS_PER_PAGE, analyze=analyze)
+
+
+@dataclass(frozen=True)
+class Tally:
+    """How many results a kind has, as a visitor reads it: exact, or "plus de 1 000" past the counting limit."""
+
+    number: int
+    more: bool = False
+
+    @classmethod
+    def of(cls, results):
+        return cls(results.count(), getattr(results, "more", False))
+
+    def __str__(self):
+        shown = number_format(self.number, force_grouping=True)
+        return _("plus de %(number)s") % {"number": shown} if self.more else shown
 
 
 # --- Showing the results --------------------------------------------------------------------
@@ -164,30 +204,52 @@ def _schedules(process_ids):
     return {process.pk: process for process in ProcessPage.objects.filter(pk__in=process_ids).with_schedule()}
 
 
+def _specific_pages(results):
+    """{id: the specific page} of a page of results, in one query per page type; processes, and the processes of
+    questionnaires, with their schedule and their commune's name (`process_of`: {questionnaire id: its process})."""
+    by_type = defaultdict(list)
+    for page in results:
+        by_type[page.specific_class].append(page)
+    questionnaires = by_type.pop(QuestionnairePage, [])
+    parent_paths = {page.pk: page.path[: -Page.steplen] for page in questionnaires}
+    processes = [page.pk for page in by_type.pop(ProcessPage, [])]
+    found = {}
+    if processes or parent_paths:
+        schedules = (
+            ProcessPage.objects.filter(Q(pk__in=processes) | Q(path__in=parent_paths.values()))
+            .with_schedule()
+            .with_commune_name()
+        )
+        found.update({process.pk: process for process in schedules})
+    by_path = {page.path: page for page in found.values()}
+    process_of = {pk: by_path.get(path) for pk, path in parent_paths.items()}
+    if questionnaires:
+        found.update(QuestionnairePage.objects.in_bulk([page.pk for page in questionnaires]))
+    if CommuneSpacePage in by_type:
+        spaces = CommuneSpacePage.objects.select_related("commune")
+        found.update(spaces.in_bulk([page.pk for page in by_type.pop(CommuneSpacePage)]))
+    for model, pages in by_type.items():
+        found.update(model.objects.in_bulk([page.pk for page in pages]))
+    return found, process_of
+
+
 def page_hits(results, query, request):
-    """Hits for a page of page results, in a bounded number of queries whatever their number."""
-    ids = [page.pk for page in results]
-    pages = {page.pk: page for page in Page.objects.filter(pk__in=ids).specific()}
-    parent_path = {page.pk: page.path[: -Page.steplen] for page in pages.values()}
-    questionnaire_parents = dict(
-        Page.objects.filter(
-            path__in=[parent_path[pk] for pk, page in pages.items() if isinstance(page, QuestionnairePage)]
-        ).values_list("path", "pk")
-    )
-    process_ids = [pk for pk, page in pages.items() if isinstance(page, ProcessPage)]
-    schedules = _schedules([*process_ids, *questionnaire_parents.values()])
-    communes = communes_of_paths([page.path for page in pages.values()])
+    """Hits for a page of page results: one query per page type among them, whatever their number."""
+    results = list(results)
+    pages, process_of = _specific_pages(results)
     hits = []
-    for pk in ids:
-        page = pages.get(pk)
+    for page in [pages.get(result.pk) for result in results]:
         if page is None:
             continue
         if isinstance(page, ProcessPage):
-            process = schedules.get(pk)
+            process, commune_name = page, page.commune_name
         elif isinstance(page, QuestionnairePage):
-            process = schedules.get(questionnaire_parents.get(parent_path[pk]))
+            process = process_of.get(page.pk)
+            commune_name = process.commune_name if process else ""
+        elif isinstance(page, CommuneSpacePage):
+            process, commune_name = None, page.commune.name
         else:
-            process = None
+            process, commune_name = None, ""
         texts = [page.search_description, *searchable_texts(page)]
         hits.append(
             Hit(
@@ -195,48 +257,28 @@ def page_hits(results, query, request):
                 url=page.get_url(request),
                 kind_label=page.specific_class._meta.verbose_name.capitalize(),
                 extract=extract([text for text in texts if text], query),
-                commune_name=communes[page.path].name if communes.get(page.path) else "",
+                commune_name=commune_name or "",
                 process=process,
             )
         )
     return hits
 
 
-def _positions(contributions):
-    """{contribution id: how many newer ones its process page lists first}, to link to the right page of the list."""
-    # The process page lists them by publication, newest first, then by id (participation.views).
-    newer = (
-        Contribution.objects.published()
-        .filter(process_id=OuterRef("process_id"))
-        .filter(
-            Q(published_at__gt=OuterRef("published_at"))
-            | Q(published_at=OuterRef("published_at"), pk__gt=OuterRef("pk"))
-        )
-        .values("process_id")
-        .annotate(count=Count("pk"))
-        .values("count")
-    )
-    ranked = Contribution.objects.filter(pk__in=[contribution.pk for contribution in contributions])
-    return dict(ranked.annotate(newer=Coalesce(Subquery(newer), 0)).values_list("pk", "newer"))
-
-
 def contribution_hits(results, query, request):
     contributions = list(results)
     schedules = _schedules({contribution.process_id for contribution in contributions})
-    positions = _positions(contributions)
     hits = []
     for contribution in contributions:
-        process = contribution.process
-        page_number = positions.get(contribution.pk, 0) // settings.CONTRIBUTIONS_PER_PAGE + 1
-        query_string = f"?page={page_number}" if page_number > 1 else ""
+        process = schedules[contribution.process_id]
         hits.append(
             Hit(
                 title=_("Contribution à « %(process)s »") % {"process": process.title},
-                url=f"{process.get_url(request)}{query_string}#contribution-{contribution.pk}",
+                # The process page's list, from this contribution on: no count of those before it.
+                url=f"{process.get_url(request)}{page_starting_with(contribution)}#contribution-{contribution.pk}",
                 kind_label=_("Contribution publiée"),
                 extract=extract([contribution.text], query),
                 commune_name=contribution.commune.name,
-                process=schedules.get(contribution.process_id),
+                process=process,
                 details=[_("publiée le %(day)s") % {"day": french_date(contribution.published_at)}],
             )
         )

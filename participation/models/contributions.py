@@ -14,8 +14,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.models.audit_log import BaseLogEntry, ModelLogEntryManager
 from wagtail.permissions import policy_registry
-from wagtail.search import index
-from wagtail.search.queryset import SearchableQuerySetMixin
 
 from .processes import ProcessPage, Theme
 
@@ -69,7 +67,7 @@ class AnswerStatus(models.TextChoices):
 RETAINED_ANSWERS = [AnswerStatus.RETAINED, AnswerStatus.DONE]
 
 
-class ContributionQuerySet(SearchableQuerySetMixin, models.QuerySet):
+class ContributionQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=ContributionStatus.PUBLISHED)
 
@@ -77,8 +75,12 @@ class ContributionQuerySet(SearchableQuerySetMixin, models.QuerySet):
         return self.filter(commune_id__in=commune_ids)
 
 
-class Contribution(KeyedByEmailMixin, index.Indexed, models.Model):
-    """A citizen's idea or opinion on a process. Public identity: the pseudonym; the email stays private."""
+class Contribution(KeyedByEmailMixin, models.Model):
+    """A citizen's idea or opinion on a process. Public identity: the pseudonym; the email stays private.
+
+    Not in Wagtail's search index (each of its writes scans the whole index table): PostgreSQL keeps a search vector
+    of the text in a column of this table that the ORM does not read (`search.contributions`).
+    """
 
     process = models.ForeignKey(
         ProcessPage, verbose_name=_("démarche"), on_delete=models.PROTECT, related_name="contributions"
@@ -140,15 +142,6 @@ class Contribution(KeyedByEmailMixin, index.Indexed, models.Model):
 
     objects = ContributionQuerySet.as_manager()
 
-    # The site search finds published contributions by their text only: never who wrote them.
-    search_fields = [
-        index.SearchField("text"),
-        index.FilterField("process"),
-        index.FilterField("commune"),
-        index.FilterField("status"),
-        index.FilterField("published_at"),
-    ]
-
     class Meta:
         ordering = ["-created_at"]
         # The orders of a process's list of contributions, each read by a keyset from its index (no OFFSET).
@@ -156,6 +149,12 @@ class Contribution(KeyedByEmailMixin, index.Indexed, models.Model):
             models.Index(fields=["process", "status", "-published_at", "-id"], name="contribution_recent"),
             models.Index(fields=["process", "status", "-support_count", "-id"], name="contribution_supported"),
             models.Index(fields=["process", "status", "id"], name="contribution_by_id"),
+            # The site search's order when a query matches more contributions than it ranks (search.contributions).
+            models.Index(
+                fields=["-published_at", "-id"],
+                name="contribution_published",
+                condition=models.Q(status=ContributionStatus.PUBLISHED),
+            ),
         ]
         permissions = [
             ("moderate_contribution", "Peut modérer les contributions de ses communes"),
@@ -167,11 +166,6 @@ class Contribution(KeyedByEmailMixin, index.Indexed, models.Model):
     def __str__(self):
         # No personal data here: this string is copied into the audit log.
         return _("Contribution n° %(pk)s sur « %(process)s »") % {"pk": self.pk, "process": self.process.title}
-
-    @classmethod
-    def get_indexed_objects(cls):
-        # Only what anyone may read enters the index; `signals` takes out what stops being public.
-        return cls.objects.filter(status__in=PUBLIC_STATUSES)
 
     @property
     def is_public(self):

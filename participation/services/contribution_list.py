@@ -85,6 +85,11 @@ class ContributionPage:
     previous_cursor: Cursor | None = None
 
 
+def cursor_just_before(contribution):
+    """The cursor of the newest-first order whose next page starts with `contribution` (a link from the search)."""
+    return Cursor(_microseconds(contribution.published_at), contribution.pk + 1)
+
+
 def new_seed():
     return secrets.randbelow(SEED_BOUND - 1) + 1
 

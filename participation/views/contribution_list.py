@@ -25,6 +25,7 @@ from ..services.contribution_list import (
     Cursor,
     ListingRequest,
     contribution_page,
+    cursor_just_before,
     listing_facts,
     new_seed,
 )
@@ -90,6 +91,11 @@ def listing_query(listing, **cursor):
         params["reponse"] = listing.answer
     params.update({name: str(value) for name, value in cursor.items() if value is not None})
     return "?" + urlencode(params) if params else ""
+
+
+def page_starting_with(contribution):
+    """The query string of the list's page (newest first) that starts with `contribution`: where the search links."""
+    return listing_query(ListingRequest(), apres=cursor_just_before(contribution))
 
 
 def listing_themes(process):
