@@ -9,7 +9,7 @@ from wagtail.signals import page_published
 from communes.policies import register_kept_data
 from communes.visibility import register_agents_only_pages
 
-from .models import Audience, Contribution, EventRegistration, ProcessPage
+from .models import Audience, Contribution, EventRegistration, ProcessPage, contributions_updated_in_bulk
 from .services.contribution_list import forget_counts
 from .services.follows import notify_results
 from .services.processes import apply_audience
@@ -39,8 +39,21 @@ def keep_only_public_contributions_in_search(sender, instance, raw=False, **kwar
 @receiver(post_delete, sender=Contribution)
 def recount_the_list_of_contributions(sender, instance, raw=False, **kwargs):
     # The list's counts are cached per process (services.contribution_list): a status, a theme or an answer changed.
-    if not raw:
+    # They count published contributions only: one never published (a new one, unconfirmed or awaiting moderation,
+    # or refused) changes none, so a surge of submissions leaves the cached counts in place.
+    if not raw and counts_in_the_list(instance):
         forget_counts(instance.process_id)
+
+
+@receiver(contributions_updated_in_bulk, sender=Contribution)
+def recount_after_an_update_in_bulk(sender, process_ids, **kwargs):
+    for process_id in process_ids:
+        forget_counts(process_id)
+
+
+def counts_in_the_list(contribution):
+    """Is, or was, `contribution` among the published ones the list counts? `published_at` stays once set."""
+    return contribution.is_public or contribution.published_at is not None
 
 
 def internal_processes():
