@@ -189,18 +189,22 @@ def _record_end(convention, action, user, data):
     return take_commune_offline(convention.commune, user=user)
 
 
-def sync_conventions(day=None):
+def sync_conventions(day=None, progress=None):
     """Take offline the communes no longer covered on `day` (a lapse, or an end dated in the past).
 
     Serving is gated by date already; this makes the page tree agree. Safe to
     run every hour: a commune already offline has nothing left to unpublish.
-    Returns {commune: pages unpublished} for the communes it changed.
+    Each commune is its own transaction (its pages, not what citizens wrote on them: the work does not grow with
+    contributions), reported to `progress(commune, pages)` once committed; a run stopped between two communes is
+    finished by the next. Returns {commune: pages unpublished} for the communes it changed.
     """
     active = active_commune_ids(day)
     changed = {}
     for space in CommuneSpacePage.objects.exclude(commune_id__in=active).select_related("commune"):
         if Page.objects.descendant_of(space, inclusive=True).live().exists():
             changed[space.commune] = take_commune_offline(space.commune)
+            if progress is not None:
+                progress(space.commune, changed[space.commune])
     return changed
 
 

@@ -577,6 +577,9 @@ CONTRIBUTIONS_PER_PAGE = 10
 # its process closes: twelve months covers the analysis, the published report and any appeal (stated in
 # the demo personal-data notice). `manage.py purge_personal_data` applies it, daily.
 PERSONAL_DATA_RETENTION_DAYS = env_int("PERSONAL_DATA_RETENTION_DAYS", 365)
+# Scheduled jobs (`purge_personal_data`, `notify_followers`, `sync_conventions`) change rows this many at a time,
+# each batch committed on its own: no lock held for long, and a run stopped anywhere is resumed by the next one.
+JOB_BATCH_SIZE = env_int("JOB_BATCH_SIZE", 2000)
 # The personal link in each email (see, withdraw, erase, download one's data) stays valid this long.
 DATA_RIGHTS_LINK_DAYS = env_int("DATA_RIGHTS_LINK_DAYS", 365)
 # The participant pass a browser keeps once its owner confirmed an email (support, comment, follow without

@@ -8,6 +8,10 @@ actions, the dashboard, exports and the services themselves.
 - A commune's editors and moderators read who registered for its meetings.
 """
 
+import contextlib
+import contextvars
+import functools
+
 from django.db.models import Q
 from wagtail.permissions import register_permission_policy
 
@@ -21,7 +25,39 @@ from .models import Comment, Contribution, ContributionStatus, EventRegistration
 
 READ_ACTIONS = {"view"}
 
+# Within `one_action`: {(question, user id): answer}, so that the checks of one request's decisions (a hundred in a
+# bulk action) read the user's communes once, not once per contribution.
+_answers = contextvars.ContextVar("participation_permission_answers", default=None)
 
+
+@contextlib.contextmanager
+def one_action(user):
+    """The permission checks made inside are one action's: each question about `user` is read once."""
+    token = _answers.set({})
+    try:
+        yield
+    finally:
+        _answers.reset(token)
+
+
+def _answered_once(question):
+    def decorate(function):
+        @functools.wraps(function)
+        def answer(user):
+            answers = _answers.get()
+            if answers is None:
+                return function(user)
+            key = (question, user.pk)
+            if key not in answers:
+                answers[key] = function(user)
+            return answers[key]
+
+        return answer
+
+    return decorate
+
+
+@_answered_once("moderated")
 def moderated_commune_ids(user):
     """The communes whose contributions `user` reads in moderation: their own as moderators, every one for staff."""
     if not user.is_authenticated or not user.is_active:
@@ -31,6 +67,7 @@ def moderated_commune_ids(user):
     return commune_ids_for(user, CommuneRole.MODERATORS)
 
 
+@_answered_once("decidable")
 def decidable_commune_ids(user):
     """The communes whose contributions `user` decides on: an ended commune's moderators only read its history."""
     moderated = moderated_commune_ids(user)

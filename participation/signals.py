@@ -9,7 +9,16 @@ from communes.caching import forget_everything, forget_page_id
 from communes.policies import register_kept_data
 from communes.visibility import register_agents_only_pages
 
-from .models import Audience, Comment, Contribution, ContributionStatus, EventRegistration, ProcessPage, Theme
+from .models import (
+    Audience,
+    Comment,
+    Contribution,
+    ContributionStatus,
+    EventRegistration,
+    ProcessPage,
+    Theme,
+    contributions_updated_in_bulk,
+)
 from .services.contribution_list import forget_counts
 from .services.follows import notify_results
 from .services.processes import apply_audience
@@ -32,7 +41,9 @@ def tell_followers_of_results(sender, instance, **kwargs):
 @receiver(post_delete, sender=Contribution)
 def recount_the_list_of_contributions(sender, instance, raw=False, **kwargs):
     # The list's counts are cached per process (services.contribution_list): a status, a theme or an answer changed.
-    if not raw:
+    # They count published contributions only: one never published (a new one, unconfirmed or awaiting moderation,
+    # or refused) changes none, so a surge of submissions leaves the cached counts in place.
+    if not raw and counts_in_the_list(instance):
         forget_counts(instance.process_id)
 
 
@@ -61,6 +72,18 @@ def forget_the_pages_showing_it(sender, instance, raw=False, created=False, **kw
 def forget_pages_naming_themes(sender, raw=False, **kwargs):
     if not raw:
         forget_everything()
+
+
+@receiver(contributions_updated_in_bulk, sender=Contribution)
+def recount_after_an_update_in_bulk(sender, process_ids, **kwargs):
+    for process_id in process_ids:
+        forget_counts(process_id)
+        forget_page_id(process_id)
+
+
+def counts_in_the_list(contribution):
+    """Is, or was, `contribution` among the published ones the list counts? `published_at` stays once set."""
+    return contribution.is_public or contribution.published_at is not None
 
 
 def internal_processes():

@@ -5,7 +5,7 @@ the convention is active.
 """
 
 import django_filters
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -199,26 +199,15 @@ def comment_moderation_urls():
 
 class CommentBulkActionMixin:
     models = [Comment]
+    decisions = COMMENT_DECISIONS
+    related = ["contribution__process"]
+
+    @staticmethod
+    def readable(user):
+        return readable_comments(user)
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "is_comment": True}
-
-    def check_perm(self, comment):
-        return comment_queue(self.request.user).filter(pk=comment.pk).exists() and can_moderate(
-            self.request.user, comment
-        )
-
-    @classmethod
-    def execute_action(cls, objects, self=None, **kwargs):
-        decide, _success = COMMENT_DECISIONS[cls.decision]
-        decided = 0
-        for comment in objects:
-            try:
-                decide(comment, self.request.user, self.cleaned_form.cleaned_data)
-            except ValidationError:
-                continue  # a decision that does not apply to this one (its state, or a pending appeal)
-            decided += 1
-        return decided, 0
 
     def get_success_message(self, num_parent_objects, num_child_objects):
         return ngettext(

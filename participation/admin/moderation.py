@@ -11,7 +11,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_list_or_404, get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -31,7 +31,7 @@ from core.typography import french_plural
 from core.viewsets import ScopedIndexView, ScopedInspectView
 
 from ..models import AppealOutcome, Contribution, ContributionLogEntry, ContributionStatus, ProcessPage
-from ..permissions import can_decide_appeal, can_moderate, moderated_commune_ids
+from ..permissions import can_decide_appeal, can_moderate, moderated_commune_ids, one_action
 from ..services.moderation import approve, decide_appeal, hide, reject, restore
 from .answers import answer_context
 
@@ -183,6 +183,10 @@ def decision_views(find, decisions, inspect_urls):
 
     @require_POST
     def moderate_view(request, pk, action):
+        with one_action(request.user):
+            return _moderate(request, pk, action)
+
+    def _moderate(request, pk, action):
         if action not in decisions:
             raise PermissionDenied
         item = find(request.user, pk)
@@ -198,6 +202,10 @@ def decision_views(find, decisions, inspect_urls):
 
     @require_POST
     def appeal_view(request, pk):
+        with one_action(request.user):
+            return _decide_appeal(request, pk)
+
+    def _decide_appeal(request, pk):
         item = find(request.user, pk)
         appeal = getattr(item, "appeal", None)
         if appeal is None or not can_decide_appeal(request.user, appeal):
@@ -228,19 +236,50 @@ def moderation_urls():
 
 
 class ModerationBulkAction(BulkAction):
+    """Decisions on many contributions at once (a hundred in a page of the queue), each the same decision as one by
+    one, made by the same service. What does not depend on the item is read once: who the moderator is and which
+    communes they decide on (`one_action`), which of the selected items they read (one query)."""
+
     models = [Contribution]
     template_name = "participation/admin/bulk_decision.html"
     form_class = DecisionForm
     needs_rule = False
+    decisions = DECISIONS
+    # What a decision's email and log entry read of each item, fetched with it.
+    related = ["process"]
 
-    def check_perm(self, contribution):
-        # The same refusal as one by one: another commune's, an unconfirmed one, an ended commune's.
-        return moderation_queue(self.request.user).filter(pk=contribution.pk).exists() and can_moderate(
-            self.request.user, contribution
+    @staticmethod
+    def readable(user):
+        return readable_contributions(user)
+
+    def dispatch(self, request, *args, **kwargs):
+        with one_action(request.user):
+            return super().dispatch(request, *args, **kwargs)
+
+    def get_all_objects_in_listing_query(self, parent_id):
+        # "Every item of the listing": those the moderator reads, never the whole table.
+        return self.readable(self.request.user).values_list("pk", flat=True)
+
+    def get_actionable_objects(self):
+        ids = self.request.GET.getlist("id")
+        if "all" not in ids:
+            ids = [pk for pk in ids if pk.isascii() and pk.isdigit() and len(pk) < 19]
+        self.readable_ids = set(
+            self.readable(self.request.user)
+            .filter(pk__in=self.get_all_objects_in_listing_query(None) if "all" in ids else ids)
+            .values_list("pk", flat=True)
         )
+        return super().get_actionable_objects()
 
-    def object_context(self, contribution):
-        return {"item": contribution}
+    def get_queryset(self, model, object_ids):
+        return get_list_or_404(model.objects.select_related(*self.related), pk__in=object_ids)
+
+    def check_perm(self, item):
+        # The same refusal as one by one: another commune's, an unconfirmed one, an ended commune's.
+        return item.pk in self.readable_ids and can_moderate(self.request.user, item)
+
+    def object_context(self, item):
+        return {"item": item}
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -258,11 +297,11 @@ class ModerationBulkAction(BulkAction):
 
     @classmethod
     def execute_action(cls, objects, self=None, **kwargs):
-        decide, _success = DECISIONS[cls.decision]
+        decide, _success = cls.decisions[cls.decision]
         decided = 0
-        for contribution in objects:
+        for item in objects:
             try:
-                decide(contribution, self.request.user, self.cleaned_form.cleaned_data)
+                decide(item, self.request.user, self.cleaned_form.cleaned_data)
             except ValidationError:
                 continue  # a decision that does not apply to this one (its state, or a pending appeal)
             decided += 1

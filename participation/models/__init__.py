@@ -16,6 +16,7 @@ from .contributions import (
     ContributionStatus,
     KeyedByEmailMixin,
     Report,
+    contributions_updated_in_bulk,
     contributor_key,
 )
 from .engagement import (
@@ -78,6 +79,7 @@ __all__ = [
     "Report",
     "Support",
     "Theme",
+    "contributions_updated_in_bulk",
     "contributor_key",
     "open_first",
 ]

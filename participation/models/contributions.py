@@ -10,6 +10,7 @@ import hmac
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Cast
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.models.audit_log import BaseLogEntry, ModelLogEntryManager
@@ -53,6 +54,10 @@ class ContributionStatus(models.TextChoices):
 
 PUBLIC_STATUSES = [ContributionStatus.PUBLISHED]
 
+# Sent (with `process_ids`) after contributions were changed by an UPDATE of many rows, which sends no `post_save`
+# (the purge's batches): whoever keeps something in step with contributions listens to both.
+contributions_updated_in_bulk = Signal()
+
 
 class AnswerStatus(models.TextChoices):
     """The commune's official answer to a contribution: the one list, used by the admin, the filters, the API."""
@@ -81,6 +86,10 @@ class Contribution(KeyedByEmailMixin, models.Model):
     Not in Wagtail's search index (each of its writes scans the whole index table): PostgreSQL keeps a search vector
     of the text in a column of this table that the ORM does not read (`search.contributions`).
     """
+
+    # What citizens write references no file, page body or snippet that Wagtail's "usage" needs to show: left out
+    # of Wagtail's reference index, whose rows (one per foreign key) would cost every write and grow with volume.
+    wagtail_reference_index_ignore = True
 
     process = models.ForeignKey(
         ProcessPage, verbose_name=_("démarche"), on_delete=models.PROTECT, related_name="contributions"
@@ -149,12 +158,23 @@ class Contribution(KeyedByEmailMixin, models.Model):
             models.Index(fields=["process", "status", "-published_at", "-id"], name="contribution_recent"),
             models.Index(fields=["process", "status", "-support_count", "-id"], name="contribution_supported"),
             models.Index(fields=["process", "status", "id"], name="contribution_by_id"),
+<<<<<<< HEAD
             # The site search's order when a query matches more contributions than it ranks (search.contributions).
             models.Index(
                 fields=["-published_at", "-id"],
                 name="contribution_published",
                 condition=models.Q(status=ContributionStatus.PUBLISHED),
             ),
+=======
+            # What the daily purge looks for, read in id order without visiting what it already did: the
+            # contributions of a process not yet anonymised, and those awaiting their author's confirmation.
+            models.Index(
+                fields=["process", "id"],
+                condition=models.Q(anonymised_at__isnull=True),
+                name="contribution_to_anonymise",
+            ),
+            models.Index(fields=["id"], condition=models.Q(status="unconfirmed"), name="contribution_unconfirmed"),
+>>>>>>> issue15-writes
         ]
         permissions = [
             ("moderate_contribution", "Peut modérer les contributions de ses communes"),

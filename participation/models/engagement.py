@@ -80,6 +80,10 @@ class Comment(KeyedByEmailMixin, models.Model):
     Moderated as contributions are: the same states, charter rules, reports, appeal and audit log.
     """
 
+    # What citizens write references no file, page body or snippet that Wagtail's "usage" needs to show: left out
+    # of Wagtail's reference index, whose rows (one per foreign key) would cost every write and grow with volume.
+    wagtail_reference_index_ignore = True
+
     contribution = models.ForeignKey(
         Contribution, verbose_name=_("contribution"), on_delete=models.CASCADE, related_name="comments"
     )

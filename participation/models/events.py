@@ -20,6 +20,10 @@ class EventRegistration(KeyedByEmailMixin, models.Model):
     until then it is nobody's business, and it is deleted when the link expires.
     """
 
+    # What citizens write references no file, page body or snippet that Wagtail's "usage" needs to show: left out
+    # of Wagtail's reference index, whose rows (one per foreign key) would cost every write and grow with volume.
+    wagtail_reference_index_ignore = True
+
     process = models.ForeignKey(ProcessPage, on_delete=models.PROTECT, related_name="registrations")
     name = models.CharField(_("nom"), max_length=100)
     email = models.EmailField(_("adresse électronique"))

@@ -15,8 +15,9 @@ class FollowerNoticeKind(models.TextChoices):
 class FollowerNotice(models.Model):
     """One piece of news sent to a process's followers (a phase that started, the results published).
 
-    Written in the transaction that queues the emails, under a unique constraint: a second run of the daily job,
-    or a second publication of the page, finds the row and sends nothing. No personal data: it names no follower.
+    Created once, under a unique constraint: a second run of the daily job, or a second publication of the page,
+    finds the row and sends nothing more. Each batch of emails is queued in the transaction that moves its cursor
+    (`last_follow_id`), so an interrupted sending goes on where it stopped. No personal data: it names no follower.
     """
 
     process = models.ForeignKey(ProcessPage, on_delete=models.CASCADE, related_name="follower_notices")
@@ -25,6 +26,9 @@ class FollowerNotice(models.Model):
     reference = models.CharField(max_length=64, blank=True)
     sent_at = models.DateTimeField(default=timezone.now)
     followers = models.PositiveIntegerField(default=0)
+    # Told in batches (the daily job commits each): the last follow told, and whether some are left to tell.
+    last_follow_id = models.BigIntegerField(default=0)
+    pending = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

@@ -11,7 +11,7 @@ from charter.services import is_acceptance_current
 from communes.gate import commune_space_of, is_commune_active
 from core.typography import french_date
 
-from ..models import Contribution, ContributionStatus, ModerationMode, ProcessState
+from ..models import Contribution, ContributionStatus, ModerationMode, ProcessState, contributor_key
 from . import Refused
 from .emails import send_to_author
 from .links import CONFIRM_SALT, confirmation_url, contribution_from_token
@@ -45,13 +45,19 @@ def _refuse_unless_open_to_contributions(process, day=None):
     return refuse_unless_open(process, day)
 
 
+def is_duplicate(process, email, text):
+    """Has this address already sent this text on this process? Found by the keyed hash of the address (its case
+    and surrounding spaces do not count), which is indexed: one person's few rows are read, never the process's."""
+    return Contribution.objects.filter(contributor_key=contributor_key(email), process=process, text=text).exists()
+
+
 @transaction.atomic
 def submit_contribution(process, *, pseudonym, email, text, theme=None, charter_version, terms_version):
     """Record a contribution awaiting its author's confirmation, and send the confirmation link."""
     space = _refuse_unless_open_to_contributions(process)
     if not is_acceptance_current(charter_version, terms_version):
         raise Refused(str(TERMS_CHANGED))
-    if Contribution.objects.filter(process=process, email__iexact=email, text=text).exists():
+    if is_duplicate(process, email, text):
         raise Refused(_("Vous avez déjà envoyé cette contribution : elle n'est pas enregistrée une seconde fois."))
     contribution = Contribution.objects.create(
         process=process,

@@ -14,7 +14,7 @@ from communes.gate import commune_space_of, is_commune_active
 from core.emails import queue_email
 from core.typography import french_datetime
 
-from ..models import EventRegistration, ProcessPage
+from ..models import EventRegistration, ProcessPage, contributor_key
 from . import Refused
 from .links import (
     REGISTRATION_CANCEL_SALT,
@@ -63,7 +63,8 @@ def register_for_event(process, *, name, email, needs=""):
     """
     _lock(process)
     _refuse_unless_open(process)
-    registration = EventRegistration.objects.filter(process=process, email__iexact=email).first()
+    # By the keyed hash of the address (indexed; its case does not count), as contributions are.
+    registration = EventRegistration.objects.filter(process=process, contributor_key=contributor_key(email)).first()
     if registration is not None and registration.is_confirmed:
         _send_reminder(registration)
         return registration

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from communes.gate import active_commune_ids, commune_space_of, without_inactive_communes
 from communes.visibility import public_pages
+from core.batches import job_batch_size
 from core.emails import queue_email
 from core.typography import french_date, french_period
 
@@ -174,11 +175,14 @@ def confirmed_followers(process, *, except_key=""):
     return follows
 
 
-def notify_followers(process, subject, paragraphs, *, except_key=""):
-    """Email every confirmed follower of `process` (but `except_key`, told otherwise): each email ends with the link
-    to stop following, also given to mail clients as RFC 8058 headers. Returns how many were queued."""
+def notify_followers(process, subject, paragraphs, *, except_key="", followers=None):
+    """Email every confirmed follower of `process` (but `except_key`, told otherwise), or those of `followers` (a
+    batch of them): each email ends with the link to stop following, also given to mail clients as RFC 8058
+    headers. Returns how many were queued."""
     sent = 0
-    for found in confirmed_followers(process, except_key=except_key).iterator(chunk_size=500):
+    if followers is None:
+        followers = confirmed_followers(process, except_key=except_key).iterator(chunk_size=500)
+    for found in followers:
         url = unsubscribe_url(found)
         body = "\n\n".join(
             [
@@ -202,15 +206,31 @@ def notify_followers(process, subject, paragraphs, *, except_key=""):
     return sent
 
 
-def _once(process, kind, reference, send):
-    """Send a piece of news once: the notice row and the queued emails are committed together, or neither."""
-    with transaction.atomic():
-        notice, created = FollowerNotice.objects.get_or_create(process=process, kind=kind, reference=reference)
-        if not created:
-            return False
-        notice.followers = send()
-        notice.save(update_fields=["followers"])
-    return True
+def _once(process, kind, reference, news):
+    """Send a piece of news once (`news()` gives its subject and paragraphs), to the followers in committed batches
+    of JOB_BATCH_SIZE in the order of their ids: each batch's emails are queued in the transaction that moves the
+    notice's cursor past them, so a run stopped between two batches is resumed by the next run, and nobody is told
+    twice. True if this call told anyone, or started the notice."""
+    notice, created = FollowerNotice.objects.get_or_create(
+        process=process, kind=kind, reference=reference, defaults={"pending": True}
+    )
+    if not notice.pending:
+        return False
+    subject, paragraphs = news()
+    followers = confirmed_followers(process)
+    told = 0
+    while True:
+        with transaction.atomic():
+            notice = FollowerNotice.objects.select_for_update().get(pk=notice.pk)
+            if not notice.pending:
+                break
+            batch = list(followers.filter(pk__gt=notice.last_follow_id).order_by("pk")[: job_batch_size()])
+            notice.followers += notify_followers(process, subject, paragraphs, followers=batch)
+            notice.last_follow_id = batch[-1].pk if batch else notice.last_follow_id
+            notice.pending = bool(batch)
+            notice.save(update_fields=["followers", "last_follow_id", "pending"])
+            told += len(batch)
+    return created or told > 0
 
 
 def notify_results(process, day=None):
@@ -222,9 +242,8 @@ def notify_results(process, day=None):
     if space is None or space.commune_id not in active_commune_ids(day):
         return False
 
-    def send():
-        return notify_followers(
-            process,
+    def news():
+        return (
             _("Résultats publiés : %(process)s") % {"process": process.title},
             [
                 _("La commune a publié ce qu'elle a fait des contributions à la démarche « %(process)s », le %(day)s.")
@@ -234,7 +253,7 @@ def notify_results(process, day=None):
             ],
         )
 
-    return _once(process, FollowerNoticeKind.RESULTS_PUBLISHED, "", send)
+    return _once(process, FollowerNoticeKind.RESULTS_PUBLISHED, "", news)
 
 
 def followed_processes(day=None):
@@ -261,7 +280,7 @@ def notify_new_phases(day=None):
     for phase in phases:
         process = phase.process
 
-        def send(phase=phase, process=process):
+        def news(phase=phase, process=process):
             paragraphs = [
                 _("Une nouvelle étape de la démarche « %(process)s » commence : %(phase)s, %(period)s.")
                 % {
@@ -272,9 +291,9 @@ def notify_new_phases(day=None):
             ]
             if phase.description:
                 paragraphs.append(phase.description)
-            return notify_followers(process, _("Nouvelle étape : %(process)s") % {"process": process.title}, paragraphs)
+            return _("Nouvelle étape : %(process)s") % {"process": process.title}, paragraphs
 
-        if _once(process, FollowerNoticeKind.PHASE_STARTED, f"{phase.pk}:{phase.starts_on.isoformat()}", send):
+        if _once(process, FollowerNoticeKind.PHASE_STARTED, f"{phase.pk}:{phase.starts_on.isoformat()}", news):
             announced += 1
     return announced
 

@@ -11,13 +11,15 @@ import secrets
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.db.models import CharField, Max, Q, Value
+from django.db.models import Case, CharField, F, Max, Q, TextField, Value, When
 from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.contrib.forms.models import FormSubmission
 from wagtail.log_actions import log
+
+from core.batches import delete_in_batches, in_batches
 
 from ..models import (
     Appeal,
@@ -33,6 +35,7 @@ from ..models import (
     QuestionnairePage,
     Report,
     Support,
+    contributions_updated_in_bulk,
     contributor_key,
 )
 from . import Refused
@@ -560,7 +563,8 @@ def past_retention(today=None):
 
 
 def personal_answers_past_retention(today=None):
-    """[(submission, clean names of its personal answers)] in questionnaires of processes past retention."""
+    """[(questionnaire, clean names of its personal questions, its answers that still hold one)] in the
+    questionnaires of processes past retention."""
     process_paths = list(processes_past_retention(today).values_list("path", flat=True))
     questionnaires = (
         QuestionnairePage.objects.filter(form_fields__is_personal=True).distinct().prefetch_related("form_fields")
@@ -573,8 +577,7 @@ def personal_answers_past_retention(today=None):
         holding = Q()
         for name in names:
             holding |= Q(form_data__has_key=name)
-        for submission in FormSubmission.objects.filter(holding, page=questionnaire).iterator(chunk_size=500):
-            found.append((submission, names))
+        found.append((questionnaire, names, FormSubmission.objects.filter(holding, page=questionnaire)))
     return found
 
 
@@ -635,61 +638,130 @@ def registrations_past_retention(today=None):
     return EventRegistration.objects.filter(process__event_starts_at__date__lt=cutoff)
 
 
-@transaction.atomic
-def purge_personal_data(*, dry_run=False, today=None, now=None):
+def anonymise_in_bulk(rows, model):
+    """What `_erase` does to one contribution (or `_erase_comment` to one comment), with the published text kept,
+    for the rows of `rows` in one UPDATE: the purge's way, at thousands of rows a second. A published one stays
+    published with its text; any other loses its text and is withdrawn (a rejected one stays rejected). The appeal
+    goes with it (it may quote the author). Returns how many rows changed."""
+    target = "comment" if model is Comment else "contribution"
+    # First, while `rows` still finds them (once anonymised, they leave the set).
+    Appeal.objects.filter(**{f"{target}__in": rows.values("pk")}).exclude(explanation="", response="").update(
+        explanation="", response=""
+    )
+    now = timezone.now()
+    published = Q(status=ContributionStatus.PUBLISHED)
+    return rows.update(
+        pseudonym=ERASED_PSEUDONYM,
+        email="",
+        contributor_key="",
+        decision_reason="",
+        anonymised_at=now,
+        text=Case(When(published, then=F("text")), default=Value(""), output_field=TextField()),
+        status=Case(
+            When(published | Q(status=ContributionStatus.REJECTED), then=F("status")),
+            default=Value(ContributionStatus.WITHDRAWN.value),
+            output_field=CharField(),
+        ),
+    )
+
+
+def _anonymise_contributions(batch):
+    process_ids = set(batch.values_list("process_id", flat=True))
+    changed = anonymise_in_bulk(batch, Contribution)
+    # Changed without save(): what the signals of a save keep in step hears of it here (the list's counts).
+    contributions_updated_in_bulk.send(sender=Contribution, process_ids=process_ids)
+    return changed
+
+
+def _strip_personal_answers(names):
+    def apply(batch):
+        submissions = list(batch)
+        for submission in submissions:
+            submission.form_data = {key: value for key, value in submission.form_data.items() if key not in names}
+        FormSubmission.objects.bulk_update(submissions, ["form_data"])
+        return len(submissions)
+
+    return apply
+
+
+def _forget(field):
+    """Replace a keyed hash by "purged-<id>": what was counted stays counted, whose it was is forgotten."""
+    return lambda batch: batch.update(**{field: Concat(Value("purged-"), Cast("pk", CharField()))})
+
+
+PURGE_STEPS = [
+    # (the key of the count, what the progress says)
+    ("anonymised", "contributions anonymised"),
+    ("comments_anonymised", "comments anonymised"),
+    ("unconfirmed_comments_deleted", "unconfirmed comments deleted"),
+    ("questionnaire_answers_erased", "questionnaire answers to personal questions erased"),
+    ("unconfirmed_deleted", "unconfirmed contributions deleted"),
+    ("registrations_deleted", "meeting registrations deleted"),
+    ("unconfirmed_registrations_deleted", "unconfirmed meeting registrations deleted"),
+    ("follows_deleted", "follows of processes past retention deleted"),
+    ("unconfirmed_follows_deleted", "unconfirmed follows deleted"),
+    ("expired_action_links_deleted", "expired action links deleted"),
+    ("rate_limit_counters_deleted", "ended rate-limit counters deleted"),
+    ("report_fingerprints_forgotten", "report fingerprints forgotten"),
+    ("support_keys_forgotten", "support keys forgotten"),
+    ("participants_deleted", "unused participant pass records deleted"),
+]
+
+
+def purge_personal_data(*, dry_run=False, today=None, now=None, progress=None):
     """Anonymise what is past retention (reporters' fingerprints included), delete expired unconfirmed
-    contributions and meeting registrations, and the rate-limit counters whose window has ended."""
-    anonymise = past_retention(today)
-    unconfirmed = expired_unconfirmed(now)
-    fingerprints = stale_report_fingerprints(today)
-    counters = ended_rate_limit_counters(now)
-    registrations = registrations_past_retention(today)
-    unconfirmed_registrations = expired_unconfirmed_registrations(now)
+    contributions and meeting registrations, and the rate-limit counters whose window has ended.
+
+    Each step works in committed batches (`core.batches`): no transaction holds the tables for the whole run, and a
+    run interrupted anywhere leaves each row either done or untouched; the next run does the rest.
+    `progress(label, done, total, seconds)` hears of each batch. Returns {step: rows changed} (to change, dry).
+    """
     personal_answers = personal_answers_past_retention(today)
-    follows = follows_past_retention(today)
-    unconfirmed_follows = expired_unconfirmed_follows(now)
-    comments = comments_past_retention(today)
-    unconfirmed_comments = expired_unconfirmed_comments(now)
-    support_keys = stale_support_keys(today)
-    participants = participants_past_retention(now)
-    action_links = expired_pending_actions(now)
-    counts = {
-        "comments_anonymised": comments.count(),
-        "unconfirmed_comments_deleted": unconfirmed_comments.count(),
-        "anonymised": anonymise.count(),
-        "questionnaire_answers_erased": len(personal_answers),
-        "unconfirmed_deleted": unconfirmed.count(),
-        "report_fingerprints_forgotten": fingerprints.count(),
-        "registrations_deleted": registrations.count(),
-        "rate_limit_counters_deleted": counters.count(),
-        "unconfirmed_registrations_deleted": unconfirmed_registrations.count(),
-        "follows_deleted": follows.count(),
-        "unconfirmed_follows_deleted": unconfirmed_follows.count(),
-        "support_keys_forgotten": support_keys.count(),
-        "participants_deleted": participants.count(),
-        "expired_action_links_deleted": action_links.count(),
+    # Contributions and comments process by process: each one's rows are read from an index in id order.
+    past = list(processes_past_retention(today).values_list("pk", flat=True))
+    steps = {
+        "anonymised": ([past_retention(today).filter(process_id=pk) for pk in past], _anonymise_contributions),
+        "comments_anonymised": (
+            [comments_past_retention(today).filter(contribution__process_id=pk) for pk in past],
+            lambda batch: anonymise_in_bulk(batch, Comment),
+        ),
+        "unconfirmed_comments_deleted": (expired_unconfirmed_comments(now), None),
+        "unconfirmed_deleted": (expired_unconfirmed(now), None),
+        "registrations_deleted": (registrations_past_retention(today), None),
+        "unconfirmed_registrations_deleted": (expired_unconfirmed_registrations(now), None),
+        "follows_deleted": (follows_past_retention(today), None),
+        "unconfirmed_follows_deleted": (expired_unconfirmed_follows(now), None),
+        "expired_action_links_deleted": (expired_pending_actions(now), None),
+        "rate_limit_counters_deleted": (ended_rate_limit_counters(now), None),
+        "report_fingerprints_forgotten": (stale_report_fingerprints(today), _forget("reporter_hash")),
+        "support_keys_forgotten": (stale_support_keys(today), _forget("participant_key")),
+        "participants_deleted": (participants_past_retention(now), None),
+        "questionnaire_answers_erased": (
+            [submissions for _questionnaire, _names, submissions in personal_answers],
+            None,
+        ),
     }
+    totals = {key: _count(rows) for key, (rows, _apply) in steps.items()}
     if dry_run:
-        return counts
-    for contribution in anonymise.iterator(chunk_size=500):
-        _erase(contribution, keep_published_text=True)
-    for comment in comments.iterator(chunk_size=500):
-        _erase_comment(comment, keep_published_text=True)
-    unconfirmed_comments.delete()
-    for submission, names in personal_answers:
-        submission.form_data = {key: value for key, value in submission.form_data.items() if key not in names}
-        submission.save(update_fields=["form_data"])
-    unconfirmed.delete()
-    registrations.delete()
-    unconfirmed_registrations.delete()
-    follows.delete()
-    unconfirmed_follows.delete()
-    action_links.delete()
-    counters.delete()
-    fingerprints.update(reporter_hash=Concat(Value("purged-"), Cast("pk", CharField())))
-    support_keys.update(participant_key=Concat(Value("purged-"), Cast("pk", CharField())))
-    participants.delete()
+        return totals
+    counts = {}
+    for key, label in PURGE_STEPS:
+        rows, apply = steps[key]
+        options = {"progress": progress, "label": label, "total": totals[key]}
+        if key == "questionnaire_answers_erased":
+            counts[key] = sum(
+                in_batches(submissions, _strip_personal_answers(names), **options)
+                for _questionnaire, names, submissions in personal_answers
+            )
+        elif apply is None:
+            counts[key] = delete_in_batches(rows, **options)
+        else:
+            counts[key] = in_batches(rows, apply, **options)
     return counts
+
+
+def _count(rows):
+    return sum(part.count() for part in rows) if isinstance(rows, list) else rows.count()
 
 
 def has_personal_data(key):

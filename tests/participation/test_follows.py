@@ -267,6 +267,40 @@ def test_a_new_phase_is_announced_once_however_often_the_job_runs(process, confi
     assert FollowerNotice.objects.get().followers == 1
 
 
+def test_news_goes_out_in_committed_batches_and_an_interrupted_sending_is_resumed(
+    process, second_phase, settings, monkeypatch
+):
+    from participation.services import follows
+
+    settings.JOB_BATCH_SIZE = 2
+    for n in range(5):
+        ProcessFollow.objects.create(process=process, email=f"abonne{n}@example.org", confirmed_at=timezone.now())
+    real_notify = follows.notify_followers
+    batches = []
+
+    def stop_at_the_second_batch(*args, followers=None, **kwargs):
+        batches.append(len(followers))
+        if len(batches) == 2:
+            raise RuntimeError("interrupted")
+        return real_notify(*args, followers=followers, **kwargs)
+
+    monkeypatch.setattr(follows, "notify_followers", stop_at_the_second_batch)
+    with pytest.raises(RuntimeError):
+        notify_new_phases()
+    told_first = sorted(message.to[0] for message in mail.outbox)
+    monkeypatch.setattr(follows, "notify_followers", real_notify)
+    mail.outbox.clear()
+
+    assert notify_new_phases() == 1, "the next run finishes it"
+    assert notify_new_phases() == 0, "and a third has nothing to send"
+    told_next = sorted(message.to[0] for message in mail.outbox)
+
+    assert told_first == ["abonne0@example.org", "abonne1@example.org"], "the first batch, committed"
+    assert told_next == [f"abonne{n}@example.org" for n in range(2, 5)], "the rest, nobody twice"
+    notice = FollowerNotice.objects.get()
+    assert notice.followers == 5 and not notice.pending
+
+
 def test_a_missed_day_is_caught_up_but_not_an_old_phase(process, confirmed, second_phase, on_day):
     on_day(TODAY + datetime.timedelta(days=2))
     assert notify_new_phases() == 1

@@ -9,9 +9,10 @@ class Command(BaseCommand):
         "contract, or an end dated in the past). Nothing is deleted. Safe to run every hour."
     )
 
+    def progress(self, commune, count):
+        self.stdout.write(f"{commune.name}: {count} page(s) unpublished")
+
     def handle(self, *args, **options):
-        changed = sync_conventions()
-        for commune, count in changed.items():
-            self.stdout.write(f"{commune.name}: {count} page(s) unpublished")
+        changed = sync_conventions(progress=self.progress)
         if not changed:
             self.stdout.write("Nothing to do: every online commune has an active convention.")

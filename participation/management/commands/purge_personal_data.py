@@ -9,14 +9,19 @@ class Command(BaseCommand):
         "process closed (with the answers to personal questions of its questionnaires and the fingerprints of those "
         "who reported them), delete unconfirmed contributions, comments, meeting registrations and follows whose "
         "link expired, the follows of processes past retention and the rate-limit counters whose window ended. "
-        "Safe to run daily; --dry-run only counts."
+        "Works in committed batches of JOB_BATCH_SIZE rows, printing its progress: safe to stop at any time, the "
+        "next run does the rest. Safe to run daily; --dry-run only counts."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="Count what would change, change nothing.")
 
-    def handle(self, *args, dry_run, **options):
-        counts = purge_personal_data(dry_run=dry_run)
+    def progress(self, label, done, total, seconds):
+        rate = f", {done / seconds:.0f} rows/s" if seconds > 0 else ""
+        self.stdout.write(f"  {label}: {done}/{total}{rate}")
+
+    def handle(self, *args, dry_run, verbosity, **options):
+        counts = purge_personal_data(dry_run=dry_run, progress=self.progress if verbosity >= 1 else None)
         prefix = "Would change" if dry_run else "Changed"
         self.stdout.write(
             f"{prefix}: {counts['anonymised']} contribution(s) anonymised, "
