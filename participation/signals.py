@@ -9,9 +9,10 @@ from wagtail.signals import page_published
 from communes.policies import register_kept_data
 from communes.visibility import register_agents_only_pages
 
-from .models import Audience, Contribution, EventRegistration, ProcessPage
+from .models import Audience, Comment, Contribution, EventRegistration, ProcessPage, Theme
 from .services.contribution_list import forget_counts
 from .services.follows import notify_results
+from .services.open_data import open_data_changed
 from .services.processes import apply_audience
 
 
@@ -41,6 +42,30 @@ def recount_the_list_of_contributions(sender, instance, raw=False, **kwargs):
     # The list's counts are cached per process (services.contribution_list): a status, a theme or an answer changed.
     if not raw:
         forget_counts(instance.process_id)
+
+
+@receiver(post_save, sender=Contribution)
+@receiver(post_delete, sender=Contribution)
+def write_the_open_data_again(sender, instance, raw=False, **kwargs):
+    # Its status, text, author (masked by their names), answer or counts: the process's open data file is forgotten.
+    if not raw:
+        open_data_changed([instance.process_id])
+
+
+@receiver(post_save, sender=Comment)
+@receiver(post_delete, sender=Comment)
+def write_the_open_data_again_for_comments(sender, instance, raw=False, **kwargs):
+    # The count of published comments of its contribution (gone with it, if it was deleted: its own signal tells).
+    if not raw:
+        open_data_changed(Contribution.objects.filter(pk=instance.contribution_id).values_list("process_id", flat=True))
+
+
+@receiver(post_save, sender=Theme)
+@receiver(post_delete, sender=Theme)
+def write_every_open_data_again(sender, instance, raw=False, **kwargs):
+    # A theme's name is in the files of every process that uses it.
+    if not raw:
+        open_data_changed()
 
 
 def internal_processes():

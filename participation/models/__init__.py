@@ -30,6 +30,7 @@ from .engagement import (
 )
 from .events import EventRegistration
 from .notifications import FollowerNotice, FollowerNoticeKind
+from .open_data import OpenDataFile
 from .processes import (
     Audience,
     ModerationMode,
@@ -65,6 +66,7 @@ __all__ = [
     "FollowerNoticeKind",
     "KeyedByEmailMixin",
     "ModerationMode",
+    "OpenDataFile",
     "Participant",
     "PendingAction",
     "ProcessPage",
