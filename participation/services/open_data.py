@@ -96,12 +96,11 @@ def open_data_chunks(process, file_format, rows):
 
 def _take_the_writing(process, file_format):
     now = timezone.now()
-    # A row left by a writer that died, or by an older file, is taken over.
+    # A row left by a writer that died is taken over; a file another request has just written is left to it.
     for row in OpenDataFile.objects.filter(process=process, file_format=file_format):
-        if row.name or (row.building_until and row.building_until < now):
-            _forget_row(row)
-        else:
+        if row.name or row.building_until is None or row.building_until >= now:
             return None
+        _forget_row(row)
     try:
         with transaction.atomic():
             return OpenDataFile.objects.create(

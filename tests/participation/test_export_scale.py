@@ -303,3 +303,14 @@ def test_a_download_cut_short_stores_nothing_and_lets_the_next_request_write(cli
     assert not OpenDataFile.objects.exists()
     content_of(get(client, closed))
     assert OpenDataFile.objects.get(process=closed, file_format="csv").name
+
+
+def test_a_file_left_half_written_by_a_worker_that_died_is_written_again(client, closed):
+    add_many(closed, 5)
+    died = timezone.now() - datetime.timedelta(minutes=1)
+    OpenDataFile.objects.create(process=closed, file_format="csv", etag="mort", building_until=died)
+
+    content_of(get(client, closed))
+
+    stored = OpenDataFile.objects.get(process=closed, file_format="csv")
+    assert stored.etag != "mort" and stored.name and default_storage.exists(stored.name)
