@@ -21,6 +21,7 @@ from .models import (
 )
 from .services.contribution_list import forget_counts
 from .services.follows import notify_results
+from .services.open_data import open_data_changed
 from .services.processes import apply_audience
 
 
@@ -79,11 +80,36 @@ def recount_after_an_update_in_bulk(sender, process_ids, **kwargs):
     for process_id in process_ids:
         forget_counts(process_id)
         forget_page_id(process_id)
+    open_data_changed(process_ids)
 
 
 def counts_in_the_list(contribution):
     """Is, or was, `contribution` among the published ones the list counts? `published_at` stays once set."""
     return contribution.is_public or contribution.published_at is not None
+
+
+@receiver(post_save, sender=Contribution)
+@receiver(post_delete, sender=Contribution)
+def write_the_open_data_again(sender, instance, raw=False, **kwargs):
+    # Its status, text, author (masked by their names), answer or counts: the process's open data file is forgotten.
+    if not raw:
+        open_data_changed([instance.process_id])
+
+
+@receiver(post_save, sender=Comment)
+@receiver(post_delete, sender=Comment)
+def write_the_open_data_again_for_comments(sender, instance, raw=False, **kwargs):
+    # The count of published comments of its contribution (gone with it, if it was deleted: its own signal tells).
+    if not raw:
+        open_data_changed(Contribution.objects.filter(pk=instance.contribution_id).values_list("process_id", flat=True))
+
+
+@receiver(post_save, sender=Theme)
+@receiver(post_delete, sender=Theme)
+def write_every_open_data_again(sender, instance, raw=False, **kwargs):
+    # A theme's name is in the files of every process that uses it.
+    if not raw:
+        open_data_changed()
 
 
 def internal_processes():

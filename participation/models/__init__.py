@@ -31,6 +31,7 @@ from .engagement import (
 )
 from .events import EventRegistration
 from .notifications import FollowerNotice, FollowerNoticeKind
+from .open_data import OpenDataFile
 from .processes import (
     Audience,
     ModerationMode,
@@ -66,6 +67,7 @@ __all__ = [
     "FollowerNoticeKind",
     "KeyedByEmailMixin",
     "ModerationMode",
+    "OpenDataFile",
     "Participant",
     "PendingAction",
     "ProcessPage",

@@ -158,14 +158,12 @@ class Contribution(KeyedByEmailMixin, models.Model):
             models.Index(fields=["process", "status", "-published_at", "-id"], name="contribution_recent"),
             models.Index(fields=["process", "status", "-support_count", "-id"], name="contribution_supported"),
             models.Index(fields=["process", "status", "id"], name="contribution_by_id"),
-<<<<<<< HEAD
             # The site search's order when a query matches more contributions than it ranks (search.contributions).
             models.Index(
                 fields=["-published_at", "-id"],
                 name="contribution_published",
                 condition=models.Q(status=ContributionStatus.PUBLISHED),
             ),
-=======
             # What the daily purge looks for, read in id order without visiting what it already did: the
             # contributions of a process not yet anonymised, and those awaiting their author's confirmation.
             models.Index(
@@ -174,7 +172,6 @@ class Contribution(KeyedByEmailMixin, models.Model):
                 name="contribution_to_anonymise",
             ),
             models.Index(fields=["id"], condition=models.Q(status="unconfirmed"), name="contribution_unconfirmed"),
->>>>>>> issue15-writes
         ]
         permissions = [
             ("moderate_contribution", "Peut modérer les contributions de ses communes"),

@@ -5,6 +5,8 @@ only through an export that needs its own permission and is logged with a reason
 """
 
 import datetime
+import functools
+import hashlib
 import re
 import secrets
 
@@ -15,6 +17,7 @@ from django.db.models import Case, CharField, F, Max, Q, TextField, Value, When
 from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from wagtail.contrib.forms.models import FormSubmission
 from wagtail.log_actions import log
@@ -22,6 +25,7 @@ from wagtail.log_actions import log
 from core.batches import delete_in_batches, in_batches
 
 from ..models import (
+    AnswerStatus,
     Appeal,
     Comment,
     Contribution,
@@ -41,6 +45,7 @@ from ..models import (
 from . import Refused
 from .abuse import ended_rate_limit_counters
 from .comment_counts import refresh_comment_count
+from .open_data import open_data_changed
 from .participants import expired_pending_actions
 from .supports import remove_supports, supports_of
 
@@ -77,13 +82,18 @@ NAME_CUE_PATTERN = re.compile(
     r"|Mademoiselle|Dr|Docteur|Maître|Me)\s+)"
     rf"(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}})"
 )
+# What NAME_CUE_PATTERN's case-insensitive cues start with, folded; its civilities all start with "M" or "D".
+_NAME_CUES = ("sign", "cordialement", "bien à vous", "amicalement", "je m", "mon nom est", "de la part de")
 # Words too common to be masked as a name when they are a contributor's pseudonym or part of their address.
 MIN_NAME_LENGTH = 3
 
 
-def _names_pattern(names):
-    """One pattern for the author's own names: each pseudonym, and the name in their email address
-    (jean.dupont@… gives "jean dupont", "dupont jean" and, as parts, "jean" and "dupont")."""
+NAME_SEPARATORS = re.compile(r"[\s._-]+")
+
+
+def _name_words(names):
+    """The author's own names as masked: each pseudonym, and the name in their email address
+    (jean.dupont@… gives "jean dupont", "dupont jean" and, as parts, "jean" and "dupont"), longest first."""
     words = set()
     for name in names:
         name = (name or "").strip()
@@ -98,25 +108,76 @@ def _names_pattern(names):
             continue
         words.add(name)
         # Its capitalised words too ("Jean Dupont" gives "Dupont"; "12 rue des Lilas" gives only "Lilas").
-        words.update(part for part in re.split(r"[\s._-]+", name) if part[:1].isupper())
-    words = sorted((word for word in words if len(word) >= MIN_NAME_LENGTH), key=len, reverse=True)
-    if not words:
-        return None
+        words.update(part for part in NAME_SEPARATORS.split(name) if part[:1].isupper())
+    return tuple(sorted((word for word in words if len(word) >= MIN_NAME_LENGTH), key=len, reverse=True))
+
+
+# An export masks one text per row with its author's names: the pattern of a name is compiled once, and only for a
+# text where all the parts of one of the names appear (compiling costs far more than looking).
+NAME_PATTERNS_KEPT = 256
+
+
+@functools.lru_cache(maxsize=NAME_PATTERNS_KEPT)
+def _names_pattern(words):
     alternatives = "|".join(r"[\s._-]+".join(map(re.escape, re.split(r"[\s._-]+", word))) for word in words)
     return re.compile(rf"(?<![\w@])(?:{alternatives})(?![\w@])", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=NAME_PATTERNS_KEPT)
+def _names_to_look_for(names):
+    """(the words, the caseless parts of each) of an author's names."""
+    words = _name_words(names)
+    return words, [[_caseless(part) for part in NAME_SEPARATORS.split(word)] for word in words]
+
+
+def _caseless(text):
+    """A text folded at least as much as a case-insensitive pattern compares it ("İ" is an "i" for `re`, and two
+    characters for `casefold`)."""
+    return text.replace("\u0130", "i").casefold()
+
+
+def _own_names_in(text, names):
+    words, parts_of_words = _names_to_look_for(tuple(names))
+    if not words:
+        return None
+    folded = _caseless(text)
+    if not any(all(part in folded for part in parts) for parts in parts_of_words):
+        return None
+    return _names_pattern(words)
+
+
+# What each pattern cannot match without (a cheap look first: an export masks hundreds of thousands of texts).
+_AT_WORD = re.compile(r"[\s\[({<]at[\s\])}>]")
+_MAY_HOLD_URL = re.compile(r"://|www\.", re.IGNORECASE)
+_MAY_HOLD_DOMAIN = re.compile(rf"\.(?:{TOP_LEVEL_DOMAINS})\b", re.IGNORECASE)
+_MAY_HOLD_PHONE = re.compile(r"\d(?:[\s.-]?\d){8}")
+
+
+@functools.lru_cache(maxsize=8)
+def _mask_labels(language):
+    return _("[courriel masqué]"), _("[lien masqué]"), _("[téléphone masqué]"), _("[nom masqué]")
 
 
 def mask_personal_data(text, names=()):
     """Mask what would say who wrote a free text: emails (also written "jean [at] example [dot] org"), links and
     bare addresses (example.org/page), phone numbers, names introduced as names ("signé Jean Dupont", "Mme
     Martin"), and `names`: the author's own pseudonym, name or email address, wherever they appear."""
-    text = EMAIL_PATTERN.sub(_("[courriel masqué]"), text or "")
-    text = URL_PATTERN.sub(_("[lien masqué]"), text)
-    text = DOMAIN_PATTERN.sub(_("[lien masqué]"), text)
-    text = PHONE_PATTERN.sub(_("[téléphone masqué]"), text)
-    if own_names := _names_pattern(names):
-        text = own_names.sub(_("[nom masqué]"), text)
-    return NAME_CUE_PATTERN.sub(lambda match: match.group("cue") + _("[nom masqué]"), text)
+    email, link, phone, name = _mask_labels(get_language())
+    text = text or ""
+    folded = _caseless(text)
+    if "@" in text or "arobase" in folded or "chez" in folded or _AT_WORD.search(folded):
+        text = EMAIL_PATTERN.sub(email, text)
+    if _MAY_HOLD_URL.search(text):
+        text = URL_PATTERN.sub(link, text)
+    if _MAY_HOLD_DOMAIN.search(text):
+        text = DOMAIN_PATTERN.sub(link, text)
+    if _MAY_HOLD_PHONE.search(text):
+        text = PHONE_PATTERN.sub(phone, text)
+    if own_names := _own_names_in(text, names):
+        text = own_names.sub(name, text)
+    if "M" in text or "D" in text or any(cue in folded for cue in _NAME_CUES):
+        text = NAME_CUE_PATTERN.sub(lambda match: match.group("cue") + name, text)
+    return text
 
 
 # --- Exports for the analysis phase ------------------------------------------------------------
@@ -138,35 +199,61 @@ def exported_contributions(process):
     )
 
 
+# Rows read from the database this many at a time (a server-side cursor on PostgreSQL): memory stays flat.
+EXPORT_CHUNK = 2000
+
+
+def _labels(choices):
+    return {value: str(label) for value, label in choices}
+
+
+def _local_day(moment):
+    return moment.astimezone(timezone.get_current_timezone()).date().isoformat() if moment else ""
+
+
+def _exported_values(process, *fields):
+    """The exported contributions' `fields`, in chunks, with no model built (the theme's name is joined)."""
+    return exported_contributions(process).values_list(*fields).iterator(chunk_size=EXPORT_CHUNK)
+
+
+def contributor_identifiers():
+    """A function giving each contributor (by email, or each contribution without one) an identifier that says
+    nothing of them: a keyed hash whose key is drawn afresh for each export and forgotten, so identifiers cannot be
+    matched across exports; nothing to remember per contributor, whatever their number."""
+    key = secrets.token_bytes(32)
+
+    def identifier(email, pk):
+        source = email.lower() if email else f"#{pk}"
+        return "C-" + hashlib.blake2b(source.encode(), key=key, digest_size=6).hexdigest()
+
+    return identifier
+
+
 def anonymised_rows(process):
     """Header then one row per contribution: a random identifier per contributor, never who they are."""
-    identifiers = {}
+    identifier = contributor_identifiers()
+    statuses = _labels(ContributionStatus.choices)
     yield [_("contributeur"), _("date"), _("état"), _("thème"), _("contribution")]
-    for contribution in exported_contributions(process).iterator(chunk_size=500):
-        # Drawn afresh for each export: identifiers cannot be matched across exports.
-        key = contribution.email.lower() or f"#{contribution.pk}"
-        identifier = identifiers.setdefault(key, f"C-{secrets.token_hex(4)}")
+    for pk, email, pseudonym, created_at, status, theme, text in _exported_values(
+        process, "pk", "email", "pseudonym", "created_at", "status", "theme__name", "text"
+    ):
         yield [
-            identifier,
-            timezone.localtime(contribution.created_at).date().isoformat(),
-            contribution.get_status_display(),
-            contribution.theme.name if contribution.theme else "",
-            mask_personal_data(contribution.text, names=(contribution.pseudonym, contribution.email)),
+            identifier(email, pk),
+            _local_day(created_at),
+            statuses[status],
+            theme or "",
+            mask_personal_data(text, names=(pseudonym, email)),
         ]
 
 
 def personal_rows(process):
     """The same, with the pseudonym, the email and the text as written: for the personal-data export only."""
+    statuses = _labels(ContributionStatus.choices)
     yield [_("pseudonyme"), _("courriel"), _("date"), _("état"), _("thème"), _("contribution")]
-    for contribution in exported_contributions(process).iterator(chunk_size=500):
-        yield [
-            contribution.pseudonym,
-            contribution.email,
-            timezone.localtime(contribution.created_at).date().isoformat(),
-            contribution.get_status_display(),
-            contribution.theme.name if contribution.theme else "",
-            contribution.text,
-        ]
+    for pseudonym, email, created_at, status, theme, text in _exported_values(
+        process, "pseudonym", "email", "created_at", "status", "theme__name", "text"
+    ):
+        yield [pseudonym, email, _local_day(created_at), statuses[status], theme or "", text]
 
 
 def questionnaire_rows(questionnaire, *, with_personal_data=False):
@@ -174,19 +261,22 @@ def questionnaire_rows(questionnaire, *, with_personal_data=False):
     was asked for."""
     every_field = questionnaire.get_form_fields()
     fields = [field for field in every_field if with_personal_data or not field.is_personal]
+    names = [field.clean_name for field in fields]
     personal_names = [field.clean_name for field in every_field if field.is_personal]
     yield [_("réponse"), _("date"), *[field.label for field in fields]]
-    submissions = FormSubmission.objects.filter(page=questionnaire).order_by("submit_time")
-    for number, submission in enumerate(submissions.iterator(chunk_size=500), start=1):
-        data = submission.get_data()
-        values = [
-            ", ".join(v) if isinstance(v, list) else str(v or "") for v in (data.get(f.clean_name) for f in fields)
-        ]
+    submissions = (
+        FormSubmission.objects.filter(page=questionnaire)
+        .order_by("submit_time", "pk")
+        .values_list("form_data", "submit_time")
+        .iterator(chunk_size=EXPORT_CHUNK)
+    )
+    for number, (data, submit_time) in enumerate(submissions, start=1):
+        values = [", ".join(v) if isinstance(v, list) else str(v or "") for v in (data.get(name) for name in names)]
         if not with_personal_data:
             # The answers to personal questions (a name, an address) are masked where the other answers repeat them.
-            names = [str(data.get(name) or "") for name in personal_names]
-            values = [mask_personal_data(value, names=names) for value in values]
-        yield [str(number), timezone.localtime(submission.submit_time).date().isoformat(), *values]
+            authors = [str(data.get(name) or "") for name in personal_names]
+            values = [mask_personal_data(value, names=authors) for value in values]
+        yield [str(number), _local_day(submit_time), *values]
 
 
 def questionnaires_of(process):
@@ -196,9 +286,11 @@ def questionnaires_of(process):
 def log_export(process, user, *, file_format, with_personal_data, reason=""):
     """Who exported which process, when, in which format; with personal data, also why and about whom: the ids
     of the contributions and answers that left (never their authors' addresses)."""
-    contribution_ids = list(exported_contributions(process).values_list("pk", flat=True))
-    data = {"format": file_format, "contributions": len(contribution_ids)}
-    if with_personal_data:
+    if not with_personal_data:
+        data = {"format": file_format, "contributions": exported_contributions(process).count()}
+    else:
+        contribution_ids = list(exported_contributions(process).order_by("pk").values_list("pk", flat=True))
+        data = {"format": file_format, "contributions": len(contribution_ids)}
         submissions = FormSubmission.objects.filter(page__in=questionnaires_of(process))
         data.update(
             reason=reason,
@@ -266,20 +358,40 @@ def open_data_rows(process):
         "reponse",
         "reponse_date",
     ]
-    published = Contribution.objects.published().filter(process=process).select_related("theme")
-    for number, contribution in enumerate(published.order_by("published_at").iterator(chunk_size=500), start=1):
-        names = (contribution.pseudonym, contribution.email)
+    answers = _labels(AnswerStatus.choices)
+    # Read in the order of the index of a process's published contributions (`contribution_recent`, backwards).
+    published = (
+        Contribution.objects.published()
+        .filter(process=process)
+        .order_by("published_at", "pk")
+        .values_list(
+            "published_at",
+            "theme__name",
+            "text",
+            "pseudonym",
+            "email",
+            "support_count",
+            "comment_count",
+            "answer_status",
+            "answer_text",
+            "answered_at",
+        )
+        .iterator(chunk_size=EXPORT_CHUNK)
+    )
+    for number, row in enumerate(published, start=1):
+        published_at, theme, text, pseudonym, email, supports, comments, answer_status, answer_text, answered_at = row
+        names = (pseudonym, email)
         yield [
             number,
-            timezone.localtime(contribution.published_at).date().isoformat(),
-            contribution.theme.name if contribution.theme else "",
-            mask_personal_data(contribution.text, names=names),
-            contribution.support_count,
-            contribution.comment_count,
-            contribution.get_answer_status_display() if contribution.answer_status else "",
+            _local_day(published_at),
+            theme or "",
+            mask_personal_data(text, names=names),
+            supports,
+            comments,
+            answers[answer_status] if answer_status else "",
             # The commune's words; masked too, in case they name the author.
-            mask_personal_data(contribution.answer_text, names=names) if contribution.answer_status else "",
-            timezone.localtime(contribution.answered_at).date().isoformat() if contribution.answered_at else "",
+            mask_personal_data(answer_text, names=names) if answer_status else "",
+            _local_day(answered_at),
         ]
 
 
@@ -456,6 +568,8 @@ def erase_personal_data(key, *, keep_published_text=False, user=None):
         EventRegistration.objects.filter(contributor_key=key).delete()
         ProcessFollow.objects.filter(contributor_key=key).delete()
         _erase_supports_and_pass(key)
+        # Supports taken out change the counts of contributions of any process: every open data file is written again.
+        open_data_changed()
         # Links asked and not yet expired name an address: the few of this person's go too.
         PendingAction.objects.filter(
             pk__in=[

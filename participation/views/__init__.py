@@ -11,10 +11,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import prefetch_related_objects
-from django.http import Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -22,7 +24,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from charter.services import current_acceptance_terms, current_charter_rules
 from communes.visibility import visible_pages
-from core.exports import csv_response, json_response, rows_as_records
+from core.exports import json_response
 from core.input import whole_number
 
 from ..forms import AppealForm, ContributionForm, RegistrationForm, ReportForm, SupportForm
@@ -41,6 +43,7 @@ from ..services.links import (
     registration_from_token,
 )
 from ..services.moderation import file_appeal, report_contribution
+from ..services.open_data import OPEN_DATA_FORMATS, open_data_chunks, open_stored, stored_open_data
 from ..services.participants import (
     confirm_participant,
     describe_pending,
@@ -366,13 +369,29 @@ def register(request, process):
 
 
 def open_data(request, process, file_format):
-    """Anonymised published contributions of a closed public process, for anyone to reuse."""
+    """Anonymised published contributions of a closed public process, for anyone to reuse: from the stored file,
+    with validators for conditional requests, or written from the database the first time after a change."""
     if not open_data_available(process):
         raise Http404
-    filename = f"contributions-{process.slug}"
-    if file_format == "csv":
-        return csv_response(open_data_rows(process), filename)
-    return json_response(rows_as_records(open_data_rows(process)), filename)
+    filename = f"contributions-{process.slug}.{file_format}"
+    _stream, content_type = OPEN_DATA_FORMATS[file_format]
+    stored = stored_open_data(process, file_format)
+    if stored is None:
+        response = StreamingHttpResponse(
+            open_data_chunks(process, file_format, open_data_rows(process)), content_type=content_type
+        )
+    else:
+        etag, last_modified = f'"{stored.etag}"', int(stored.written_at.timestamp())
+        response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+        if response is None:
+            response = FileResponse(open_stored(stored), content_type=content_type)
+        response["ETag"] = etag
+        response["Last-Modified"] = http_date(last_modified)
+    # Kept by browsers and front caches, but asked again each time: an erasure takes effect at once.
+    patch_cache_control(response, public=True, no_cache=True)
+    if response.status_code == 200:
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @never_cache

@@ -37,7 +37,8 @@ def follow_url(process):
 
 
 def text_of(response):
-    return html_module.unescape(response.content.decode())
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    return html_module.unescape(content.decode())
 
 
 def with_pass(client, email=FOLLOWER):

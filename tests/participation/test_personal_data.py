@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import json
 import re
 
 import pytest
@@ -116,7 +117,7 @@ def test_open_data_of_a_closed_process_is_anonymised(client, commune_space, lega
     content = b"".join(csv_response.streaming_content).decode()
     assert "Une idée publiée" in content and "Une idée refusée" not in content
     assert "Pseudo-public" not in content and MARK_EMAIL not in content and "06 12" not in content
-    assert json_response.json()[0]["contribution"].startswith("Une idée publiée")
+    assert json.loads(b"".join(json_response.streaming_content))[0]["contribution"].startswith("Une idée publiée")
     assert "donnees/csv/" in page
 
 
