@@ -74,15 +74,8 @@ PARALLEL_FROM = 20_000
 EMAIL_DOMAIN = "habitants.example.org"
 PURGE_SAMPLE_TITLE = "Consultation sur le stationnement résidentiel, clôturée il y a un an"
 
-CONTRIBUTION_COLUMNS = [
-    "id",
-    "process_id",
-    "commune_id",
-    "pseudonym",
-    "email",
-    "contributor_key",
-    "text",
-    "theme_id",
+# What contributions and comments both record of their author and their moderation, in this order.
+MODERATED_COLUMNS = [
     "charter_version_id",
     "terms_version_id",
     "status",
@@ -95,6 +88,17 @@ CONTRIBUTION_COLUMNS = [
     "rule_title",
     "decision_reason",
     "anonymised_at",
+]
+CONTRIBUTION_COLUMNS = [
+    "id",
+    "process_id",
+    "commune_id",
+    "pseudonym",
+    "email",
+    "contributor_key",
+    "text",
+    "theme_id",
+    *MODERATED_COLUMNS,
     "answer_status",
     "answer_text",
     "answered_at",
@@ -111,18 +115,7 @@ COMMENT_COLUMNS = [
     "email",
     "contributor_key",
     "text",
-    "charter_version_id",
-    "terms_version_id",
-    "status",
-    "created_at",
-    "confirmed_at",
-    "published_at",
-    "decided_by_id",
-    "decided_at",
-    "rule_key",
-    "rule_title",
-    "decision_reason",
-    "anonymised_at",
+    *MODERATED_COLUMNS,
 ]
 SUPPORT_COLUMNS = ["id", "contribution_id", "participant_key", "created_at"]
 REPORT_COLUMNS = ["id", "contribution_id", "comment_id", "rule_key", "reporter_hash", "created_at", "resolved_at"]
