@@ -25,6 +25,7 @@ from wagtail.signals import page_published, page_slug_changed, page_unpublished,
 from core.pagecache import EVERYTHING, LISTINGS, forget, listing_paths, public_url, purge_front_cache, space_scope
 
 from .models import Commune, CommuneSpacePage, Convention, ProviderContract
+from .tree import tree_facts
 
 # The portal is the site's root (depth 2); each commune's space is one of its children, whose slug starts the
 # address of every page under it.
@@ -72,6 +73,19 @@ def forget_page_id(page_id):
     page = Page.objects.filter(pk=page_id).only("pk", "path", "depth", "url_path").first()
     if page is not None:
         forget_page(page)
+
+
+def forget_commune_page(commune_id, page_id):
+    """What the public sees of the page `page_id`, in the space of the commune `commune_id`, changed (a decision on
+    a contribution or a comment): without a front cache to purge page by page, the space's slug comes from the
+    tree's cached facts, with no query. `page_id` may be a function returning it, called only when needed."""
+    slug = None if _front_cache_used() else tree_facts().space_slug(commune_id)
+    if slug is None:
+        page_id = page_id() if callable(page_id) else page_id
+        if page_id is not None:
+            forget_page_id(page_id)
+    else:
+        forget(space_scope(slug), LISTINGS)
 
 
 def forget_commune(commune):

@@ -45,6 +45,7 @@ class Restriction:
 @dataclass(frozen=True)
 class TreeFacts:
     space_paths: tuple  # (commune id, path of its space)
+    space_slugs: tuple  # (commune id, slug of its space: the first segment of its pages' addresses)
     unpublished_parents: tuple  # paths of pages not live that have pages under them
     restrictions: tuple  # Restriction
     agents_only: tuple  # paths of the pages declared for a commune's agents only
@@ -53,6 +54,9 @@ class TreeFacts:
     def spaces_of(self, commune_ids, *, inside=True):
         """Paths of the spaces of these communes (or, with inside=False, of every other commune)."""
         return [path for commune_id, path in self.space_paths if (commune_id in commune_ids) == inside]
+
+    def space_slug(self, commune_id):
+        return next((slug for commune, slug in self.space_slugs if commune == commune_id), None)
 
 
 def forget_tree_facts():
@@ -83,11 +87,13 @@ def _read_tree_facts():
         if group_id is not None:
             groups.add(group_id)
         restrictions[pk] = (path, kind, groups)
+    spaces = CommuneSpacePage.objects.values_list("commune_id", "path", "slug")
     agents_only = []
     for pages in _agents_only_pages:
         agents_only += pages().values_list("path", flat=True)
     return TreeFacts(
-        space_paths=tuple(CommuneSpacePage.objects.values_list("commune_id", "path")),
+        space_paths=tuple((commune_id, path) for commune_id, path, _slug in spaces),
+        space_slugs=tuple((commune_id, slug) for commune_id, _path, slug in spaces),
         unpublished_parents=tuple(Page.objects.filter(live=False, numchild__gt=0).values_list("path", flat=True)),
         restrictions=tuple(Restriction(path, kind, frozenset(groups)) for path, kind, groups in restrictions.values()),
         agents_only=tuple(agents_only),

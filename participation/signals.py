@@ -5,7 +5,7 @@ from django.dispatch import receiver
 from wagtail.contrib.forms.models import FormSubmission
 from wagtail.signals import page_published
 
-from communes.caching import forget_everything, forget_page_id
+from communes.caching import forget_commune_page, forget_everything, forget_page_id
 from communes.policies import register_kept_data
 from communes.visibility import register_agents_only_pages
 
@@ -60,12 +60,11 @@ def forget_the_pages_showing_it(sender, instance, raw=False, created=False, **kw
     if raw or (instance.status == ContributionStatus.AWAITING_CONFIRMATION and kwargs.get("signal") is post_save):
         return
     if isinstance(instance, Comment):
-        process_id = Contribution.objects.filter(pk=instance.contribution_id).values_list("process_id", flat=True)
-        process_id = process_id.first()
+        contributions = Contribution.objects.filter(pk=instance.contribution_id)
+        process_id = contributions.values_list("process_id", flat=True).first  # read only if needed
     else:
         process_id = instance.process_id
-    if process_id is not None:
-        forget_page_id(process_id)
+    forget_commune_page(instance.commune_id, process_id)
 
 
 @receiver(post_save, sender=Theme)

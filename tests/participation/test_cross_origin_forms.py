@@ -56,6 +56,7 @@ def public_patterns():
     return [(route, name, view) for route, name, view in patterns if not route.startswith(admin)]
 
 
+@pytest.mark.django_db
 def test_every_public_view_that_skips_djangos_token_checks_the_origin():
     patterns = public_patterns()
     by_origin = {name for _route, name, view in patterns if getattr(view, "checks_origin", False)}
@@ -173,6 +174,7 @@ def test_the_origin_rule(client, process, settings, headers, refused):
     assert (response.status_code == 403) is refused
 
 
+@pytest.mark.django_db
 def test_signing_in_keeps_djangos_token():
     browser = Client(enforce_csrf_checks=True)
     page = browser.get(reverse("connexion"))

@@ -26,12 +26,12 @@ from tests.participation.conftest import link_in_last_email, make_process, path_
 
 # What a contribution POST costs, from the door to the redirect: serving the process page's route (site, page,
 # visibility), the legal texts in force, the rate limit, the duplicate check, the row, the queued email.
-POST_QUERIES = 31
+POST_QUERIES = 18
 # A moderator's decision, one by one: session and user, the contribution in their queue, the decision's rows
 # (the contribution, its reports, the audit log), the email to its author.
 DECISION_QUERIES = 20
 # A decision in bulk: what is read once for the action, then what each contribution costs.
-BULK_FIXED_QUERIES = 18
+BULK_FIXED_QUERIES = 17
 BULK_QUERIES_PER_ITEM = 8
 
 
