@@ -191,9 +191,7 @@ def test_one_client_posting_to_two_servers_is_held_to_one_limit(servers, process
         data = contribution_data(
             process, text=f"Idée numéro {n} pour la cour de l'école.", email=f"auteur{n}@example.org"
         )
-        response = session.post(
-            server + process.url + "contribuer/", data, timeout=120
-        )
+        response = session.post(server + process.url + "contribuer/", data, timeout=120)
         statuses.append(response.status_code)
         if response.status_code == 400:
             assert "trop de demandes" in response.text
