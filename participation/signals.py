@@ -54,10 +54,11 @@ def recount_the_list_of_contributions(sender, instance, raw=False, **kwargs):
 @receiver(post_delete, sender=Comment)
 def forget_the_pages_showing_it(sender, instance, raw=False, created=False, **kwargs):
     # A moderation decision, a withdrawal, an erasure, an answer (core.pagecache): the process page, its commune's
-    # space and the listings (search) no longer show it as cached. Sending one (not yet confirmed, never public)
-    # changes nothing a visitor sees: a surge of contributions does not empty the cache. Supports and comment counts
-    # are counters, written with `update()`: they show within PAGE_CACHE_SECONDS.
-    if raw or (instance.status == ContributionStatus.AWAITING_CONFIRMATION and kwargs.get("signal") is post_save):
+    # space and the listings (search) no longer show it as cached. Sending one (not yet confirmed, never public), or
+    # deleting it unconfirmed (the purge), changes nothing a visitor sees: a surge of contributions does not empty
+    # the cache. Supports and comment counts are counters, written with `update()`: they show within
+    # PAGE_CACHE_SECONDS.
+    if raw or instance.status == ContributionStatus.AWAITING_CONFIRMATION:
         return
     if isinstance(instance, Comment):
         contributions = Contribution.objects.filter(pk=instance.contribution_id)
@@ -91,7 +92,8 @@ def counts_in_the_list(contribution):
 @receiver(post_delete, sender=Contribution)
 def write_the_open_data_again(sender, instance, raw=False, **kwargs):
     # Its status, text, author (masked by their names), answer or counts: the process's open data file is forgotten.
-    if not raw:
+    # One not yet confirmed is in no file (a citizen's POST, the purge of expired ones).
+    if not raw and instance.status != ContributionStatus.AWAITING_CONFIRMATION:
         open_data_changed([instance.process_id])
 
 
