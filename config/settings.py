@@ -109,14 +109,15 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Anonymous visitors are served from the page cache, first of all: a hit runs no other middleware and reads
+    # neither the session nor the database; what the middlewares below add to a page (security headers, the
+    # Content-Security-Policy, the Permissions-Policy) is kept with it (core.pagecache).
+    "core.pagecache.AnonymousPageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy: the strict public policy, the admin's own under /admin/ (core.headers).
     "core.headers.ContentSecurityPolicyMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Anonymous visitors are served from the page cache: before the session, so a hit reads neither the session nor
-    # the database (core.pagecache).
-    "core.pagecache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -23,9 +23,11 @@ How long:
   recorded. An entry of a commune's space depends on the generation of everything and of its space; every other
   entry (home, search, feeds, legal texts, site map…) on the generation of everything and of the listings.
 
-A hit costs one call to the cache (the entry and its generations in one `get_many`): no session, no database.
-The middleware stands after WhiteNoise and before the session, so the headers of the middlewares above it
-(security, Content-Security-Policy, Permissions-Policy) are added to every answer, cached or not.
+A hit costs one call to the cache (the entry and its generations in one `get_many`): no session, no database, no
+other middleware. The middleware stands first: an entry is kept with the headers every other middleware gave its
+page (security, Content-Security-Policy, Permissions-Policy, frames), which are the same for every anonymous
+visitor; the scheme is part of the key, so a request over http never meets a page kept for https (it gets the
+security middleware's redirect, which is not kept).
 """
 
 import datetime

@@ -71,6 +71,28 @@ def test_a_second_anonymous_visit_reads_neither_the_session_nor_the_database(
     assert again["ETag"].startswith('W/"') and not again.cookies
 
 
+SECURITY_HEADERS = (
+    "Content-Security-Policy",
+    "Permissions-Policy",
+    "X-Frame-Options",
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+    "Cross-Origin-Opener-Policy",
+)
+
+
+def test_a_page_served_from_the_cache_carries_the_security_headers_of_the_rendered_one(
+    client, process, django_assert_num_queries
+):
+    first = cached(client, process.url)
+
+    again = assert_served_from_cache(client, process.url, django_assert_num_queries)
+
+    for name in SECURITY_HEADERS:
+        assert first.has_header(name), name
+        assert again[name] == first[name], name
+
+
 def test_anonymous_pages_are_gzipped_and_answer_304_when_unchanged(client, process, django_assert_num_queries):
     page = client.get(process.url, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
     assert page["Content-Encoding"] == "gzip" and "Vos idées pour la cour." in text(page)
