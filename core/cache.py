@@ -10,12 +10,30 @@ import logging
 import time
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 from redis.retry import Retry
 
 logger = logging.getLogger(__name__)
+
+
+class OneClientPerPool(RedisCacheClient):
+    """Django's Redis client, keeping one redis-py client per connection pool instead of building one for each
+    cache call: building one (its table of response callbacks) costs more than a read (≈ 0.4 ms against 0.3 ms),
+    and a request makes ten calls. A redis-py client is safe to share between threads: each command takes a
+    connection from the pool."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        index = self._get_connection_pool_index(write)
+        client = self._clients.get(index)
+        if client is None:
+            client = self._clients[index] = self._client(connection_pool=self._get_connection_pool(write))
+        return client
 
 
 class ResilientRedisCache(RedisCache):
@@ -36,6 +54,7 @@ class ResilientRedisCache(RedisCache):
 
     def __init__(self, server, params):
         super().__init__(server, params)
+        self._class = OneClientPerPool
         self._options = {**self.default_options, **self._options}
         self._paused_until = 0.0
 
