@@ -159,8 +159,11 @@ class CommentViewSet(PolicyScopedModelViewSet):
 
 
 def _comment_for(user, pk):
-    """A comment `user` may decide on; another commune's is not found, an ended commune's is refused."""
-    comment = get_object_or_404(comment_queue(user), pk=pk)
+    """A comment `user` may decide on; another commune's is not found, an ended commune's is refused.
+
+    Read as the queue reads it, without what the queue shows of it (open reports, who decided): the decision needs
+    only its contribution's process (the email to its author)."""
+    comment = get_object_or_404(readable_comments(user).select_related("contribution__process"), pk=pk)
     if not can_moderate(user, comment):
         raise PermissionDenied
     return comment

@@ -155,8 +155,11 @@ class DecisionForm(forms.Form):
 
 
 def _contribution_for(user, pk):
-    """A contribution `user` may decide on; another commune's is not found, an ended commune's is refused."""
-    contribution = get_object_or_404(moderation_queue(user), pk=pk)
+    """A contribution `user` may decide on; another commune's is not found, an ended commune's is refused.
+
+    Read as the queue reads it, without what the queue shows of it (open reports, who decided): the decision needs
+    only its process (the email to its author)."""
+    contribution = get_object_or_404(readable_contributions(user).select_related("process"), pk=pk)
     if not can_moderate(user, contribution):
         raise PermissionDenied
     return contribution

@@ -16,7 +16,13 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.models.audit_log import BaseLogEntry, ModelLogEntryManager
 from wagtail.permissions import policy_registry
 
-from .contributions import PSEUDONYM_MAX_LENGTH, Contribution, ContributionStatus, KeyedByEmailMixin
+from .contributions import (
+    PSEUDONYM_MAX_LENGTH,
+    Contribution,
+    ContributionStatus,
+    KeyedByEmailMixin,
+    LogEntryTrustingItsKeys,
+)
 from .processes import ProcessPage
 
 COMMENT_MIN_LENGTH = 2
@@ -165,7 +171,7 @@ class CommentLogEntryManager(ModelLogEntryManager):
         return self.filter(object_id__in=keys)
 
 
-class CommentLogEntry(BaseLogEntry):
+class CommentLogEntry(LogEntryTrustingItsKeys, BaseLogEntry):
     """Moderation decisions on comments in Wagtail's audit log, readable only by those who moderate that commune."""
 
     object_id = models.CharField(max_length=255, db_index=True)

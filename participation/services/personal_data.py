@@ -639,9 +639,9 @@ def erase_comments(key, *, keep_published_text=False, user=None):
     return erased
 
 
-def comments_past_retention(today=None):
+def comments_past_retention(today=None, *, processes=None):
     return Comment.objects.filter(
-        contribution__process__in=processes_past_retention(today), anonymised_at__isnull=True
+        contribution__process_id__in=_past_ids(today, processes), anonymised_at__isnull=True
     ).exclude(status=ContributionStatus.AWAITING_CONFIRMATION)
 
 
@@ -670,8 +670,20 @@ def processes_past_retention(today=None):
     return ProcessPage.objects.annotate(last_day=Max("phases__ends_on")).filter(last_day__lt=retention_cutoff(today))
 
 
-def past_retention(today=None):
-    return Contribution.objects.filter(process__in=processes_past_retention(today), anonymised_at__isnull=True).exclude(
+def past_process_ids(today=None):
+    """The ids of the processes past retention, read once. The sets below filter on this list rather than on
+    `processes_past_retention` as a subquery: PostgreSQL cannot estimate its grouped maximum, and at a million
+    contributions would walk whole tables to find the few rows of a purge."""
+    return list(processes_past_retention(today).order_by().values_list("pk", flat=True))
+
+
+def _past_ids(today, processes):
+    return past_process_ids(today) if processes is None else processes
+
+
+def past_retention(today=None, *, processes=None):
+    """Contributions to anonymise; `processes`: the ids of the processes past retention, if already read."""
+    return Contribution.objects.filter(process_id__in=_past_ids(today, processes), anonymised_at__isnull=True).exclude(
         status=ContributionStatus.AWAITING_CONFIRMATION
     )
 
@@ -707,9 +719,9 @@ def expired_unconfirmed_registrations(now=None):
     return EventRegistration.objects.filter(confirmed_at__isnull=True, created_at__lt=expiry)
 
 
-def follows_past_retention(today=None):
+def follows_past_retention(today=None, *, processes=None):
     """Follows of processes past retention: nothing more will be sent about them."""
-    return ProcessFollow.objects.filter(process__in=processes_past_retention(today))
+    return ProcessFollow.objects.filter(process_id__in=_past_ids(today, processes))
 
 
 def expired_unconfirmed_follows(now=None):
@@ -719,21 +731,21 @@ def expired_unconfirmed_follows(now=None):
     return ProcessFollow.objects.filter(confirmed_at__isnull=True, created_at__lt=expiry)
 
 
-def stale_report_fingerprints(today=None):
+def stale_report_fingerprints(today=None, *, processes=None):
     """Reporters' fingerprints are kept as long as the contribution's personal data, then forgotten with it.
 
     Until then a client's report counts once for the contribution's life (participation.services.abuse).
     """
-    past = processes_past_retention(today)
+    past = _past_ids(today, processes)
     return Report.objects.filter(
-        Q(contribution__process__in=past) | Q(comment__contribution__process__in=past)
+        Q(contribution__process_id__in=past) | Q(comment__contribution__process_id__in=past)
     ).exclude(reporter_hash__startswith="purged-")
 
 
-def stale_support_keys(today=None):
+def stale_support_keys(today=None, *, processes=None):
     """Supports keep their person's key while the process's personal data is kept (they may withdraw it), then
     only the count stays: the key is forgotten ("purged-…"), as reporters' fingerprints are."""
-    return Support.objects.filter(contribution__process__in=processes_past_retention(today)).exclude(
+    return Support.objects.filter(contribution__process_id__in=_past_ids(today, processes)).exclude(
         participant_key__startswith="purged-"
     )
 
@@ -831,37 +843,46 @@ def purge_personal_data(*, dry_run=False, today=None, now=None, progress=None):
     `progress(label, done, total, seconds)` hears of each batch. Returns {step: rows changed} (to change, dry).
     """
     personal_answers = personal_answers_past_retention(today)
-    # Contributions and comments process by process: each one's rows are read from an index in id order.
-    past = list(processes_past_retention(today).values_list("pk", flat=True))
+    past = past_process_ids(today)
+    # (rows, what to do with a batch of them (None: delete), whether to read their ids first: see `in_batches`).
+    # Contributions process by process: each one's rows are read from an index in id order. Comments, reports and
+    # supports are found through their contribution: their ids are read at once, with a join PostgreSQL plans
+    # well, instead of asking at every batch for the next ones in id order.
     steps = {
-        "anonymised": ([past_retention(today).filter(process_id=pk) for pk in past], _anonymise_contributions),
+        "anonymised": ([past_retention(processes=[pk]) for pk in past], _anonymise_contributions, False),
         "comments_anonymised": (
-            [comments_past_retention(today).filter(contribution__process_id=pk) for pk in past],
+            comments_past_retention(processes=past),
             lambda batch: anonymise_in_bulk(batch, Comment),
+            True,
         ),
-        "unconfirmed_comments_deleted": (expired_unconfirmed_comments(now), None),
-        "unconfirmed_deleted": (expired_unconfirmed(now), None),
-        "registrations_deleted": (registrations_past_retention(today), None),
-        "unconfirmed_registrations_deleted": (expired_unconfirmed_registrations(now), None),
-        "follows_deleted": (follows_past_retention(today), None),
-        "unconfirmed_follows_deleted": (expired_unconfirmed_follows(now), None),
-        "expired_action_links_deleted": (expired_pending_actions(now), None),
-        "rate_limit_counters_deleted": (ended_rate_limit_counters(now), None),
-        "report_fingerprints_forgotten": (stale_report_fingerprints(today), _forget("reporter_hash")),
-        "support_keys_forgotten": (stale_support_keys(today), _forget("participant_key")),
-        "participants_deleted": (participants_past_retention(now), None),
+        "unconfirmed_comments_deleted": (expired_unconfirmed_comments(now), None, False),
+        "unconfirmed_deleted": (expired_unconfirmed(now), None, False),
+        "registrations_deleted": (registrations_past_retention(today), None, False),
+        "unconfirmed_registrations_deleted": (expired_unconfirmed_registrations(now), None, False),
+        "follows_deleted": (follows_past_retention(processes=past), None, False),
+        "unconfirmed_follows_deleted": (expired_unconfirmed_follows(now), None, False),
+        "expired_action_links_deleted": (expired_pending_actions(now), None, False),
+        "rate_limit_counters_deleted": (ended_rate_limit_counters(now), None, False),
+        "report_fingerprints_forgotten": (
+            stale_report_fingerprints(processes=past),
+            _forget("reporter_hash"),
+            True,
+        ),
+        "support_keys_forgotten": (stale_support_keys(processes=past), _forget("participant_key"), True),
+        "participants_deleted": (participants_past_retention(now), None, False),
         "questionnaire_answers_erased": (
             [submissions for _questionnaire, _names, submissions in personal_answers],
             None,
+            False,
         ),
     }
-    totals = {key: _count(rows) for key, (rows, _apply) in steps.items()}
     if dry_run:
-        return totals
+        return {key: _count(rows) for key, (rows, _apply, _ids_first) in steps.items()}
     counts = {}
     for key, label in PURGE_STEPS:
-        rows, apply = steps[key]
-        options = {"progress": progress, "label": label, "total": totals[key]}
+        rows, apply, ids_first = steps[key]
+        # Counted just before the step (its ids, when read first, are its count).
+        options = {"progress": progress, "label": label, "total": None if ids_first else _count(rows)}
         if key == "questionnaire_answers_erased":
             counts[key] = sum(
                 in_batches(submissions, _strip_personal_answers(names), **options)
@@ -870,7 +891,7 @@ def purge_personal_data(*, dry_run=False, today=None, now=None, progress=None):
         elif apply is None:
             counts[key] = delete_in_batches(rows, **options)
         else:
-            counts[key] = in_batches(rows, apply, **options)
+            counts[key] = in_batches(rows, apply, ids_first=ids_first, **options)
     return counts
 
 

@@ -37,3 +37,11 @@ def test_after_a_failure_redis_is_left_alone_for_a_pause_then_tried_again(closed
     clock[0] += ResilientRedisCache.pause_seconds
     cache.get("a")
     assert len(tries) == 2
+
+
+def test_the_cache_calls_share_one_redis_client(closed_redis_url):
+    """Building a redis-py client costs more than a read: one is kept per connection pool, not built per call."""
+    cache = ResilientRedisCache(closed_redis_url, {})
+
+    assert cache._cache.get_client() is cache._cache.get_client()
+    assert cache._cache.get_client(write=True) is cache._cache.get_client(write=True)

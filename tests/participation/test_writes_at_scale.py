@@ -28,11 +28,11 @@ from tests.participation.conftest import link_in_last_email, make_process, path_
 # visibility), the legal texts in force, the rate limit, the duplicate check, the row, the queued email.
 POST_QUERIES = 18
 # A moderator's decision, one by one: session and user, the contribution in their queue, the decision's rows
-# (the contribution, its reports, the audit log), the email to its author.
-DECISION_QUERIES = 20
+# (the contribution, its reports, the audit log: its keys not read back), the email to its author.
+DECISION_QUERIES = 18
 # A decision in bulk: what is read once for the action, then what each contribution costs.
 BULK_FIXED_QUERIES = 17
-BULK_QUERIES_PER_ITEM = 8
+BULK_QUERIES_PER_ITEM = 6
 
 
 def bulk_published(process, count, *, status=ContributionStatus.PUBLISHED, start=0):
