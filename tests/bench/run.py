@@ -737,8 +737,8 @@ def render(volumes, started, tools):
         if purged:
             rate = purged["rows"] / purged["seconds"] if purged["seconds"] else None
             lines.append(
-                f"- `purge_personal_data`: {fmt(purged['rows'])} contributions and comments anonymised and committed "
-                f"in {fmt(purged['seconds'], 1)} s ({fmt(rate, 1)} rows/s)"
+                f"- `purge_personal_data`: {fmt(purged['rows'])} rows changed (anonymised, keys forgotten, deleted) "
+                f"and committed in {fmt(purged['seconds'], 1)} s ({fmt(rate, 1)} rows/s)"
                 + ("" if purged["finished"] else f", stopped after {PURGE_SECONDS:.0f} s")
             )
     lines += ["", "## Targets of issue 15", "", "| target | measured | |", "| --- | --- | --- |"]
