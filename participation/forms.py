@@ -1,3 +1,5 @@
+import functools
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +24,19 @@ class HoneypotMixin(SaysRequiredForm):
     @property
     def is_from_a_robot(self):
         return bool(self.cleaned_data.get("website"))
+
+
+class LegalTextVersionField(forms.ModelChoiceField):
+    """A version of a legal text, sent back by the form: the versions in force are known already (cached), so the
+    form reads the database only for another one."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(LegalTextVersion.objects.all(), *args, widget=forms.HiddenInput, **kwargs)
+        self.known = ()
+
+    def to_python(self, value):
+        known = next((version for version in self.known if str(version.pk) == str(value)), None)
+        return known if known is not None else super().to_python(value)
 
 
 class ContributionForm(HoneypotMixin, forms.Form):
@@ -53,18 +68,28 @@ class ContributionForm(HoneypotMixin, forms.Form):
         label=_("J'ai lu et j'accepte la charte d'utilisation et les conditions générales d'utilisation."),
         error_messages={"required": _("Pour contribuer, acceptez la charte et les conditions d'utilisation.")},
     )
-    charter_version = forms.ModelChoiceField(queryset=LegalTextVersion.objects.all(), widget=forms.HiddenInput)
-    terms_version = forms.ModelChoiceField(queryset=LegalTextVersion.objects.all(), widget=forms.HiddenInput)
+    charter_version = LegalTextVersionField()
+    terms_version = LegalTextVersionField()
 
     def __init__(self, *args, process, terms=None, themes=None, **kwargs):
         super().__init__(*args, **kwargs)
         # The themes offered (`themes`, when the page has read them already): checked against the same ones.
-        themes = process.offered_themes() if themes is None else themes
+        # Otherwise read only if the form needs them: a contribution sent without a theme reads none.
         field = self.fields["theme"]
-        field.queryset = Theme.objects.filter(pk__in=[theme.pk for theme in themes])
-        field.choices = [("", field.empty_label), *((theme.pk, field.label_from_instance(theme)) for theme in themes)]
+        if themes is None:
+            field.queryset = process.offered_themes_queryset()
+            offered = functools.cache(process.offered_themes)
+        else:
+            field.queryset = Theme.objects.filter(pk__in=[theme.pk for theme in themes])
+            offered = functools.cache(lambda: themes)
+        field.choices = lambda: [
+            ("", field.empty_label),
+            *((theme.pk, field.label_from_instance(theme)) for theme in offered()),
+        ]
         self.terms_changed = False
         if terms is not None and terms.available:
+            self.fields["charter_version"].known = (terms.charter,)
+            self.fields["terms_version"].known = (terms.terms,)
             # The versions shown are the versions accepted: recorded with the contribution.
             self.initial.update(charter_version=terms.charter.pk, terms_version=terms.terms.pk)
             if self.is_bound:
@@ -173,8 +198,8 @@ class CommentForm(HoneypotMixin, forms.Form):
         label=_("J'ai lu et j'accepte la charte d'utilisation et les conditions générales d'utilisation."),
         error_messages={"required": _("Pour commenter, acceptez la charte et les conditions d'utilisation.")},
     )
-    charter_version = forms.ModelChoiceField(queryset=LegalTextVersion.objects.all(), widget=forms.HiddenInput)
-    terms_version = forms.ModelChoiceField(queryset=LegalTextVersion.objects.all(), widget=forms.HiddenInput)
+    charter_version = LegalTextVersionField()
+    terms_version = LegalTextVersionField()
 
     # The same handling of legal texts updated while the form was shown as for contributions (invariant 3).
     _offer_terms_in_force = ContributionForm._offer_terms_in_force
