@@ -39,6 +39,23 @@ class LegalTextVersionField(forms.ModelChoiceField):
         return known if known is not None else super().to_python(value)
 
 
+class OfferedThemeField(forms.ModelChoiceField):
+    """One of the themes a process offers (`offered`, a callable): read only when a theme is sent or the field is
+    shown, so that a contribution without a theme reads none."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(Theme.objects.none(), *args, **kwargs)
+        self.offered = list
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        theme = next((theme for theme in self.offered() if str(theme.pk) == str(value)), None)
+        if theme is None:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return theme
+
+
 class ContributionForm(HoneypotMixin, forms.Form):
     pseudonym = forms.CharField(
         label=_("Pseudonyme"),
@@ -61,9 +78,7 @@ class ContributionForm(HoneypotMixin, forms.Form):
         help_text=_("De %(min)s à %(max)s caractères. Une idée par contribution.")
         % {"min": CONTRIBUTION_MIN_LENGTH, "max": CONTRIBUTION_MAX_LENGTH},
     )
-    theme = forms.ModelChoiceField(
-        label=_("Thème (facultatif)"), queryset=Theme.objects.none(), required=False, empty_label=_("Aucun")
-    )
+    theme = OfferedThemeField(label=_("Thème (facultatif)"), required=False, empty_label=_("Aucun"))
     accept = forms.BooleanField(
         label=_("J'ai lu et j'accepte la charte d'utilisation et les conditions générales d'utilisation."),
         error_messages={"required": _("Pour contribuer, acceptez la charte et les conditions d'utilisation.")},
@@ -74,17 +89,11 @@ class ContributionForm(HoneypotMixin, forms.Form):
     def __init__(self, *args, process, terms=None, themes=None, **kwargs):
         super().__init__(*args, **kwargs)
         # The themes offered (`themes`, when the page has read them already): checked against the same ones.
-        # Otherwise read only if the form needs them: a contribution sent without a theme reads none.
         field = self.fields["theme"]
-        if themes is None:
-            field.queryset = process.offered_themes_queryset()
-            offered = functools.cache(process.offered_themes)
-        else:
-            field.queryset = Theme.objects.filter(pk__in=[theme.pk for theme in themes])
-            offered = functools.cache(lambda: themes)
+        field.offered = functools.cache(process.offered_themes if themes is None else lambda: themes)
         field.choices = lambda: [
             ("", field.empty_label),
-            *((theme.pk, field.label_from_instance(theme)) for theme in offered()),
+            *((theme.pk, field.label_from_instance(theme)) for theme in field.offered()),
         ]
         self.terms_changed = False
         if terms is not None and terms.available:

@@ -5,7 +5,7 @@ Its state (upcoming, open, closed) is derived from its phases, never stored.
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, Max, Min, OuterRef, Q, Subquery
+from django.db.models import Max, Min, OuterRef, Subquery
 from django.db.models.functions import Left, Length
 from django.http import Http404
 from django.utils import timezone
@@ -303,11 +303,6 @@ class ProcessPage(CommunePageMixin, RoutablePageMixin, Page):
         if own:
             return own
         return list(every) if every is not None else list(Theme.objects.all())
-
-    def offered_themes_queryset(self):
-        """`offered_themes` as a queryset, read only when used: a theme sent with a contribution is checked in it."""
-        links = ProcessPage.themes.through.objects.filter(processpage_id=self.pk)
-        return Theme.objects.filter(Q(pk__in=links.values("theme_id")) | ~Exists(links))
 
     @property
     def is_internal(self):
