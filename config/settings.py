@@ -114,6 +114,8 @@ MIDDLEWARE = [
     "core.headers.ContentSecurityPolicyMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A Redis cache key is read once per request, however many times the request asks it (core.cache).
+    "core.cache.ReadOncePerRequestMiddleware",
     # Anonymous visitors are served from the page cache: before the session, so a hit reads neither the session nor
     # the database (core.pagecache).
     "core.pagecache.AnonymousPageCacheMiddleware",
