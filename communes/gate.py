@@ -56,6 +56,14 @@ def commune_space_of(page):
     return page.__dict__["_commune_space"]
 
 
+def commune_id_of(page):
+    """The id of the commune whose space holds `page` (itself included), or None outside any commune: from the
+    tree's cached facts, without a query (a citizen's every POST asks it)."""
+    if page.__dict__.get("_commune_space") is not None:
+        return page.__dict__["_commune_space"].commune_id
+    return next((commune_id for commune_id, path in tree_facts().space_paths if page.path.startswith(path)), None)
+
+
 def communes_of_paths(paths):
     """{page path: the commune whose space holds it} for many pages at once, in one query (listings, API)."""
     prefixes = {path[:end] for path in paths for end in range(Page.steplen, len(path) + 1, Page.steplen)}

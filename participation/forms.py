@@ -1,3 +1,5 @@
+import functools
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -24,6 +26,36 @@ class HoneypotMixin(SaysRequiredForm):
         return bool(self.cleaned_data.get("website"))
 
 
+class LegalTextVersionField(forms.ModelChoiceField):
+    """A version of a legal text, sent back by the form: the versions in force are known already (cached), so the
+    form reads the database only for another one."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(LegalTextVersion.objects.all(), *args, widget=forms.HiddenInput, **kwargs)
+        self.known = ()
+
+    def to_python(self, value):
+        known = next((version for version in self.known if str(version.pk) == str(value)), None)
+        return known if known is not None else super().to_python(value)
+
+
+class OfferedThemeField(forms.ModelChoiceField):
+    """One of the themes a process offers (`offered`, a callable): read only when a theme is sent or the field is
+    shown, so that a contribution without a theme reads none."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(Theme.objects.none(), *args, **kwargs)
+        self.offered = list
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        theme = next((theme for theme in self.offered() if str(theme.pk) == str(value)), None)
+        if theme is None:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return theme
+
+
 class ContributionForm(HoneypotMixin, forms.Form):
     pseudonym = forms.CharField(
         label=_("Pseudonyme"),
@@ -46,25 +78,27 @@ class ContributionForm(HoneypotMixin, forms.Form):
         help_text=_("De %(min)s à %(max)s caractères. Une idée par contribution.")
         % {"min": CONTRIBUTION_MIN_LENGTH, "max": CONTRIBUTION_MAX_LENGTH},
     )
-    theme = forms.ModelChoiceField(
-        label=_("Thème (facultatif)"), queryset=Theme.objects.none(), required=False, empty_label=_("Aucun")
-    )
+    theme = OfferedThemeField(label=_("Thème (facultatif)"), required=False, empty_label=_("Aucun"))
     accept = forms.BooleanField(
         label=_("J'ai lu et j'accepte la charte d'utilisation et les conditions générales d'utilisation."),
         error_messages={"required": _("Pour contribuer, acceptez la charte et les conditions d'utilisation.")},
     )
-    charter_version = forms.ModelChoiceField(queryset=LegalTextVersion.objects.all(), widget=forms.HiddenInput)
-    terms_version = forms.ModelChoiceField(queryset=LegalTextVersion.objects.all(), widget=forms.HiddenInput)
+    charter_version = LegalTextVersionField()
+    terms_version = LegalTextVersionField()
 
     def __init__(self, *args, process, terms=None, themes=None, **kwargs):
         super().__init__(*args, **kwargs)
         # The themes offered (`themes`, when the page has read them already): checked against the same ones.
-        themes = process.offered_themes() if themes is None else themes
         field = self.fields["theme"]
-        field.queryset = Theme.objects.filter(pk__in=[theme.pk for theme in themes])
-        field.choices = [("", field.empty_label), *((theme.pk, field.label_from_instance(theme)) for theme in themes)]
+        field.offered = functools.cache(process.offered_themes if themes is None else lambda: themes)
+        field.choices = lambda: [
+            ("", field.empty_label),
+            *((theme.pk, field.label_from_instance(theme)) for theme in field.offered()),
+        ]
         self.terms_changed = False
         if terms is not None and terms.available:
+            self.fields["charter_version"].known = (terms.charter,)
+            self.fields["terms_version"].known = (terms.terms,)
             # The versions shown are the versions accepted: recorded with the contribution.
             self.initial.update(charter_version=terms.charter.pk, terms_version=terms.terms.pk)
             if self.is_bound:
@@ -173,8 +207,8 @@ class CommentForm(HoneypotMixin, forms.Form):
         label=_("J'ai lu et j'accepte la charte d'utilisation et les conditions générales d'utilisation."),
         error_messages={"required": _("Pour commenter, acceptez la charte et les conditions d'utilisation.")},
     )
-    charter_version = forms.ModelChoiceField(queryset=LegalTextVersion.objects.all(), widget=forms.HiddenInput)
-    terms_version = forms.ModelChoiceField(queryset=LegalTextVersion.objects.all(), widget=forms.HiddenInput)
+    charter_version = LegalTextVersionField()
+    terms_version = LegalTextVersionField()
 
     # The same handling of legal texts updated while the form was shown as for contributions (invariant 3).
     _offer_terms_in_force = ContributionForm._offer_terms_in_force

@@ -10,8 +10,7 @@ import ipaddress
 import math
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db import connection
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import ngettext
@@ -62,25 +61,13 @@ def check_rate_limit(action, fingerprint, now=None):
     """Refuse once a client has made more than the allowed number of `action` in the window.
 
     The window opens at the client's first request and lasts RATE_LIMITS[action] seconds. The count is one row
-    per client and action, updated in place by every app server: the update locks the row until the transaction
-    ends, so concurrent requests each add one and read a count that includes all those before them.
+    per client and action, updated in place by every app server, in one statement (`_count_one_more`).
     """
     limit, window = settings.RATE_LIMITS[action]
     now = now or timezone.now()
-    window_ends_at = now + datetime.timedelta(seconds=window)
-    with transaction.atomic():
-        counter, created = RateLimitCounter.objects.get_or_create(
-            action=action, fingerprint=fingerprint, defaults={"count": 1, "window_ends_at": window_ends_at}
-        )
-        if not created:
-            ended = Q(window_ends_at__lte=now)
-            RateLimitCounter.objects.filter(pk=counter.pk).update(
-                count=Case(When(ended, then=Value(1)), default=F("count") + 1),
-                window_ends_at=Case(When(ended, then=Value(window_ends_at)), default=F("window_ends_at")),
-            )
-            counter.refresh_from_db(fields=["count", "window_ends_at"])
-    if counter.count > limit:
-        minutes = max(math.ceil((counter.window_ends_at - now).total_seconds() / 60), 1)
+    count, counted_until = _count_one_more(action, fingerprint, now, now + datetime.timedelta(seconds=window))
+    if count > limit:
+        minutes = max(math.ceil((counted_until - now).total_seconds() / 60), 1)
         raise Refused(
             ngettext(
                 "Vous avez fait trop de demandes en peu de temps. Merci de réessayer dans %(minutes)d minute.",
@@ -89,6 +76,30 @@ def check_rate_limit(action, fingerprint, now=None):
             )
             % {"minutes": minutes}
         )
+
+
+def _count_one_more(action, fingerprint, now, window_ends_at):
+    """Add one to the client's counter (a new window if its last one has ended): (count, end of its window).
+
+    One statement, whoever comes first: the insert of a new counter, or the update of the existing row, which
+    PostgreSQL locks while it counts, so that concurrent requests each add one and read a count that includes
+    all those before them.
+    """
+    table = connection.ops.quote_name(RateLimitCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (action, fingerprint, count, window_ends_at) VALUES (%s, %s, 1, %s)
+            ON CONFLICT (action, fingerprint) DO UPDATE SET
+                count = CASE WHEN {table}.window_ends_at <= %s THEN 1 ELSE {table}.count + 1 END,
+                window_ends_at = CASE
+                    WHEN {table}.window_ends_at <= %s THEN EXCLUDED.window_ends_at ELSE {table}.window_ends_at
+                END
+            RETURNING count, window_ends_at
+            """,
+            [action, fingerprint, window_ends_at, now, now],
+        )
+        return cursor.fetchone()
 
 
 def ended_rate_limit_counters(now=None):

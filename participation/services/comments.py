@@ -34,10 +34,10 @@ def refuse_unless_commentable(contribution, day=None):
     if contribution.status != ContributionStatus.PUBLISHED:
         raise Refused(_("Cette contribution n'est pas publiée : elle ne peut pas être commentée."))
     process = contribution.process
-    space = refuse_unless_open(process, day)
+    commune_id = refuse_unless_open(process, day)
     if not process.accepts_comments:
         raise Refused(_("Cette démarche ne recueille pas de commentaires."))
-    return space
+    return commune_id
 
 
 def _refuse_unless_answerable(contribution, parent):
@@ -83,7 +83,7 @@ def submit_comment(
     With a `participant` (their pass), it enters moderation at once; otherwise the link emailed to `email`
     confirms it.
     """
-    space = refuse_unless_commentable(contribution)
+    commune_id = refuse_unless_commentable(contribution)
     _refuse_unless_answerable(contribution, parent)
     text = (text or "").strip()
     _refuse_unless_within_length(text)
@@ -95,7 +95,7 @@ def submit_comment(
     comment = Comment(
         contribution=contribution,
         parent=parent,
-        commune_id=space.commune_id,
+        commune_id=commune_id,
         pseudonym=pseudonym,
         email=email,
         text=text,

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy
 from wagtail.log_actions import log
 
 from charter.services import is_acceptance_current
-from communes.gate import commune_space_of, is_commune_active
+from communes.gate import commune_id_of, is_commune_active
 from core.typography import french_date
 
 from ..models import Contribution, ContributionStatus, ModerationMode, ProcessState, contributor_key
@@ -24,9 +24,9 @@ TERMS_CHANGED = gettext_lazy(
 
 
 def refuse_unless_open(process, day=None):
-    """Citizens take part (contribute, answer, appeal) only in an open process of an active commune."""
-    space = commune_space_of(process)
-    if space is None or not is_commune_active(space.commune_id, day):
+    """Citizens take part (contribute, answer, appeal) only in an open process of an active commune: its id."""
+    commune_id = commune_id_of(process)
+    if commune_id is None or not is_commune_active(commune_id, day):
         raise Refused(_("Cette démarche n'est plus ouverte : la commune ne participe plus à la plateforme."))
     state = process.state_on(day)
     if state == ProcessState.UPCOMING:
@@ -36,7 +36,7 @@ def refuse_unless_open(process, day=None):
         )
     if state == ProcessState.CLOSED:
         raise Refused(_("Cette démarche est terminée : elle ne reçoit plus de contributions. Merci de votre intérêt."))
-    return space
+    return commune_id
 
 
 def _refuse_unless_open_to_contributions(process, day=None):
@@ -54,14 +54,14 @@ def is_duplicate(process, email, text):
 @transaction.atomic
 def submit_contribution(process, *, pseudonym, email, text, theme=None, charter_version, terms_version):
     """Record a contribution awaiting its author's confirmation, and send the confirmation link."""
-    space = _refuse_unless_open_to_contributions(process)
+    commune_id = _refuse_unless_open_to_contributions(process)
     if not is_acceptance_current(charter_version, terms_version):
         raise Refused(str(TERMS_CHANGED))
     if is_duplicate(process, email, text):
         raise Refused(_("Vous avez déjà envoyé cette contribution : elle n'est pas enregistrée une seconde fois."))
     contribution = Contribution.objects.create(
         process=process,
-        commune_id=space.commune_id,
+        commune_id=commune_id,
         pseudonym=pseudonym,
         email=email,
         text=text,

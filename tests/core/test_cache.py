@@ -39,6 +39,41 @@ def test_after_a_failure_redis_is_left_alone_for_a_pause_then_tried_again(closed
     assert len(tries) == 2
 
 
+def test_within_a_request_a_key_is_read_once_until_the_request_writes():
+    from core.cache import OneClientPerPool, ReadOncePerRequestMiddleware
+
+    stored, reads = {}, []
+
+    class FakeRedis:
+        def get(self, key):
+            reads.append(key)
+            return stored.get(key)
+
+        def set(self, key, value, ex=None, nx=False):
+            stored[key] = value
+            return True
+
+    client = OneClientPerPool(["redis://127.0.0.1:1/0"])
+    client.get_client = lambda key=None, *, write=False: FakeRedis()
+
+    client.get("clé", None)
+    client.get("clé", None)
+    assert len(reads) == 2, "outside a request (a task, a command), every call reads Redis"
+
+    def view(request):
+        seen = [client.get("clé", "défaut"), client.get("clé", "défaut")]
+        client.set("clé", {"valeur": 1}, 60)
+        return [*seen, client.get("clé", None), client.get("clé", None)]
+
+    seen = ReadOncePerRequestMiddleware(view)(None)
+
+    assert seen == ["défaut", "défaut", {"valeur": 1}, {"valeur": 1}]
+    assert len(reads) == 4, "once before the request's write, once after"
+    assert seen[2] is not seen[3], "each caller gets its own object"
+    client.get("clé", None)
+    assert len(reads) == 5, "the request over, what it read is forgotten"
+
+
 def test_the_cache_calls_share_one_redis_client(closed_redis_url):
     """Building a redis-py client costs more than a read: one is kept per connection pool, not built per call."""
     cache = ResilientRedisCache(closed_redis_url, {})

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from charter.models import LegalTextKind
-from participation.models import Contribution, ContributionStatus, EventRegistration, Report
+from participation.models import Contribution, ContributionStatus, EventRegistration, ProcessPage, Report, Theme
 from tests.participation.conftest import TODAY, contribution_data, link_in_last_email, make_process, path_of, submit
 
 
@@ -83,6 +83,22 @@ def test_bad_input_is_refused_with_a_french_message_and_nothing_stored(client, p
     assert "corrigez les champs signalés" in html
     assert not Contribution.objects.exists()
     assert not mail.outbox
+
+
+def test_a_contribution_takes_a_theme_its_process_offers(client, process):
+    schools = Theme.objects.get_or_create(slug="ecoles", defaults={"name": "Écoles"})[0]
+    mobility = Theme.objects.get_or_create(slug="mobilite", defaults={"name": "Mobilité"})[0]
+    # Without themes of its own, a process offers every theme.
+    assert submit(client, process, theme=mobility.pk).status_code == 303
+
+    ProcessPage.themes.through.objects.create(processpage=process, theme=schools)
+    refused = submit(client, process, theme=mobility.pk, text="Une autre idée : des bancs à l'ombre du préau.")
+    accepted = submit(client, process, theme=schools.pk, text="Une idée encore : un potager dans la cour.")
+
+    assert refused.status_code == 400
+    assert "Sélectionnez un choix valide" in refused.content.decode()
+    assert accepted.status_code == 303
+    assert list(Contribution.objects.order_by("pk").values_list("theme", flat=True)) == [mobility.pk, schools.pk]
 
 
 def test_a_closed_process_refuses_contributions(client, commune_space, legal_texts):

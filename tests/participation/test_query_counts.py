@@ -47,7 +47,7 @@ EXPECTED = {
     "process, most supported": (10, 13),
     "process, unanswered": (10, 13),
     "process, by theme": (10, 13),
-    "questionnaire": (7, 7),
+    "questionnaire": (6, 6),
     "legal text": (2, 2),
     "legal text history": (2, 2),
     "legal text version": (2, 2),

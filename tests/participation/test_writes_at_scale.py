@@ -24,9 +24,10 @@ from participation.services.contributions import submit_contribution
 from participation.services.personal_data import ERASED_PSEUDONYM, purge_personal_data
 from tests.participation.conftest import link_in_last_email, make_process, path_of
 
-# What a contribution POST costs, from the door to the redirect: serving the process page's route (site, page,
-# visibility), the legal texts in force, the rate limit, the duplicate check, the row, the queued email.
-POST_QUERIES = 18
+# What a contribution POST costs, from the door to the redirect: the process page's route (its page, in its type),
+# the rate limit (one statement), the phases (is it open?), the duplicate check, the row, the queued email. The
+# site, the visibility, the commune, the legal texts in force come from the cache; no theme sent, no theme read.
+POST_QUERIES = 8
 # A moderator's decision, one by one: session and user, the contribution in their queue, the decision's rows
 # (the contribution, its reports, the audit log: its keys not read back), the email to its author.
 DECISION_QUERIES = 18
