@@ -148,7 +148,7 @@ def csv_stream(rows):
     text.seek(0)
     text.truncate()
     for row in rows:
-        writer.writerow([neutralise_cell(cell) for cell in row])
+        writer.writerow(map(neutralise_cell, row))
         if text.tell() >= size:
             yield text.getvalue()
             text.seek(0)

@@ -172,7 +172,7 @@ def _own_names_in(text, names, folded=None):
         for parts in (_parts_of_words if "@" in name else _parts_of_words_kept)(name):
             if folded is None:
                 folded = _caseless(text)
-            if all(part in folded for part in parts):
+            if parts[0] in folded and all(part in folded for part in parts[1:]):
                 return _names_pattern(_name_words(tuple(names)))
     return None
 
