@@ -17,6 +17,7 @@ reports, listings) call it too (`neutralise_wagtail_exports`).
 import csv
 import datetime
 import decimal
+import io
 import json
 import math
 import re
@@ -42,6 +43,15 @@ EMBEDDED_FORMULA = re.compile(
 )
 
 
+# A first character that starts no formula, is no blank, and that NFKC leaves alone: the cell is harmless as it is
+# (the common case, looked at before the rest: an export writes millions of cells).
+_PLAIN_STARTS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+
+
+def _quoted_formula(match):
+    return f"{match[1]}'{match[2]}"
+
+
 def _is_blank(char):
     return char.isspace() or unicodedata.category(char) in ("Cf", "Cc", "Zs")
 
@@ -51,7 +61,9 @@ def neutralise_cell(value):
     get a leading apostrophe; anything else (numbers, dates, None, harmless texts) is returned unchanged."""
     if not isinstance(value, str) or not value:
         return value
-    value = EMBEDDED_FORMULA.sub(r"\1'\2", value)
+    value = EMBEDDED_FORMULA.sub(_quoted_formula, value)
+    if value[0] in _PLAIN_STARTS:
+        return value
     if value.startswith(CONTROL_STARTS):
         return "'" + value
     start = 0
@@ -123,12 +135,26 @@ def buffered(pieces, size=None):
 
 
 def csv_stream(rows):
-    """A CSV file (";"-separated, a BOM first so that spreadsheets read the accents right), as text chunks."""
-    writer = csv.writer(Echo(), delimiter=";")
+    """A CSV file (";"-separated, a BOM first so that spreadsheets read the accents right), as text chunks: the
+    header at once, then chunks of about `STREAM_CHUNK` characters."""
+    text = io.StringIO()
+    writer = csv.writer(text, delimiter=";")
     rows = iter(rows)
     header = next(rows, None)
-    yield "\ufeff" + (writer.writerow([neutralise_cell(cell) for cell in header]) if header is not None else "")
-    yield from buffered(writer.writerow([neutralise_cell(cell) for cell in row]) for row in rows)
+    if header is not None:
+        writer.writerow([neutralise_cell(cell) for cell in header])
+    yield "\ufeff" + text.getvalue()
+    size = STREAM_CHUNK
+    text.seek(0)
+    text.truncate()
+    for row in rows:
+        writer.writerow(map(neutralise_cell, row))
+        if text.tell() >= size:
+            yield text.getvalue()
+            text.seek(0)
+            text.truncate()
+    if text.tell():
+        yield text.getvalue()
 
 
 def _attachment(response, filename):
@@ -207,6 +233,10 @@ def _column_letters(index):
 
 def _xlsx_cell(reference, value):
     """One cell: numbers stay numbers, dates are dates, anything else is an inline string (never a formula)."""
+    if value.__class__ is str:  # most cells: looked at first
+        if not value:
+            return ""
+        return _inline_string(reference, value)
     if value is None or value == "":
         return ""
     if isinstance(value, bool):
@@ -220,8 +250,13 @@ def _xlsx_cell(reference, value):
             value = timezone.make_naive(value)
         serial = (value - _EXCEL_EPOCH) / datetime.timedelta(days=1)
         return f'<c r="{reference}" s="{_DATE_STYLE}"><v>{serial}</v></c>'
-    text = _xml_text(str(neutralise_cell(value)))
-    return f'<c r="{reference}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+    return _inline_string(reference, str(value))
+
+
+def _inline_string(reference, text):
+    return (
+        f'<c r="{reference}" t="inlineStr"><is><t xml:space="preserve">{_xml_text(neutralise_cell(text))}</t></is></c>'
+    )
 
 
 def _worksheet(rows):

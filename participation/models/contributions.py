@@ -158,6 +158,8 @@ class Contribution(KeyedByEmailMixin, models.Model):
             models.Index(fields=["process", "status", "-published_at", "-id"], name="contribution_recent"),
             models.Index(fields=["process", "status", "-support_count", "-id"], name="contribution_supported"),
             models.Index(fields=["process", "status", "id"], name="contribution_by_id"),
+            # The exports' order: a process's contributions by arrival (their ids), a page at a time (personal_data).
+            models.Index(fields=["process", "id"], name="contribution_by_arrival"),
             # The site search's order when a query matches more contributions than it ranks (search.contributions).
             models.Index(
                 fields=["-published_at", "-id"],

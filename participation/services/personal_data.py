@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.db.models import Case, CharField, F, Max, Q, TextField, Value, When
-from django.db.models.functions import Cast, Concat
+from django.db.models.functions import Cast, Concat, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -76,19 +76,38 @@ PHONE_PATTERN = re.compile(r"(?:\+\d{1,3}[\s.-]?)?(?:\(0\)[\s.-]?)?\d(?:[\s.-]?\
 # A name introduced as names are: a signature ("signé", "cordialement"), "je m'appelle", a civility (M., Mme…),
 # followed by one to three capitalised words.
 _NAME_WORD = r"[A-ZÀ-ÖØ-Þ][\wÀ-ÿ'’]*(?:-[A-ZÀ-ÖØ-Þ][\wÀ-ÿ'’]*)?"
+_CIVILITIES = r"M\.|MM\.|Mme|Mmes|Mlle|Madame|Monsieur|Mademoiselle|Dr|Docteur|Maître|Me"
+# (Every cue starts a word: the `\b` first lets the search pass over the inside of words quickly.)
 NAME_CUE_PATTERN = re.compile(
-    r"(?P<cue>(?i:\bsign[ée]e?s?|\bcordialement|\bbien à vous|\bamicalement|\bje m'appelle|\bje m’appelle"
-    r"|\bje me nomme|\bmon nom est|\bde la part de)[\s,:.-]+|\b(?:M\.|MM\.|Mme|Mmes|Mlle|Madame|Monsieur"
-    r"|Mademoiselle|Dr|Docteur|Maître|Me)\s+)"
+    r"(?P<cue>\b(?:(?i:sign[ée]e?s?|cordialement|bien à vous|amicalement|je m'appelle|je m’appelle"
+    rf"|je me nomme|mon nom est|de la part de)[\s,:.-]+|(?:{_CIVILITIES})\s+))"
     rf"(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}})"
 )
-# What NAME_CUE_PATTERN's case-insensitive cues start with, folded; its civilities all start with "M" or "D".
-_NAME_CUES = ("sign", "cordialement", "bien à vous", "amicalement", "je m", "mon nom est", "de la part de")
+# What NAME_CUE_PATTERN cannot match without: one of its case-insensitive cues, folded ("signé" or "signe" for
+# "sign[ée]"), or a civility (each starts with "M" or "D") and a blank.
+_NAME_CUES = (
+    "signé",
+    "signe",
+    "cordialement",
+    "bien à vous",
+    "amicalement",
+    "je m'appelle",
+    "je m’appelle",
+    "je me nomme",
+    "mon nom est",
+    "de la part de",
+)
+_MAY_HOLD_CIVILITY = re.compile(rf"(?:{_CIVILITIES})\s")
 # Words too common to be masked as a name when they are a contributor's pseudonym or part of their address.
 MIN_NAME_LENGTH = 3
 
 
 NAME_SEPARATORS = re.compile(r"[\s._-]+")
+EMAIL_NAME_SEPARATORS = re.compile(r"[._+-]+")
+
+
+def _email_name_parts(address):
+    return [part for part in EMAIL_NAME_SEPARATORS.split(address.split("@")[0]) if part and not part.isdigit()]
 
 
 def _name_words(names):
@@ -100,7 +119,7 @@ def _name_words(names):
         if not name:
             continue
         if "@" in name:
-            parts = [part for part in re.split(r"[._+-]+", name.split("@")[0]) if part and not part.isdigit()]
+            parts = _email_name_parts(name)
             if len(parts) >= 2:
                 words.update(part for part in parts if len(part) >= MIN_NAME_LENGTH)
                 words.add(" ".join(parts))
@@ -123,11 +142,18 @@ def _names_pattern(words):
     return re.compile(rf"(?<![\w@])(?:{alternatives})(?![\w@])", re.IGNORECASE)
 
 
-@functools.lru_cache(maxsize=NAME_PATTERNS_KEPT)
-def _names_to_look_for(names):
-    """(the words, the caseless parts of each) of an author's names."""
-    words = _name_words(names)
-    return words, [[_caseless(part) for part in NAME_SEPARATORS.split(word)] for word in words]
+# The caseless parts of each word of one name, kept for pseudonyms (an export meets the same ones again and again);
+# an email address, nearly always new, is split each time rather than pushing the pseudonyms out.
+NAMES_KEPT = 4096
+
+
+def _parts_of_words(name):
+    if "@" in name and len(_email_name_parts(name)) < 2:
+        return ()  # an address such as "habitant2583@…" names nobody (`_name_words`)
+    return [[_caseless(part) for part in NAME_SEPARATORS.split(word)] for word in _name_words((name,))]
+
+
+_parts_of_words_kept = functools.lru_cache(maxsize=NAMES_KEPT)(_parts_of_words)
 
 
 def _caseless(text):
@@ -136,19 +162,23 @@ def _caseless(text):
     return text.replace("\u0130", "i").casefold()
 
 
-def _own_names_in(text, names):
-    words, parts_of_words = _names_to_look_for(tuple(names))
-    if not words:
-        return None
-    folded = _caseless(text)
-    if not any(all(part in folded for part in parts) for parts in parts_of_words):
-        return None
-    return _names_pattern(words)
+def _own_names_in(text, names, folded=None):
+    """The pattern of the author's names if all the parts of one of their words are in `text` (`folded`: the text
+    already folded), else None (the words of several names are those of each name: each is looked for on its own,
+    the pattern is made only when needed)."""
+    for name in names:
+        if not name:
+            continue
+        for parts in (_parts_of_words if "@" in name else _parts_of_words_kept)(name):
+            if folded is None:
+                folded = _caseless(text)
+            if parts[0] in folded and all(part in folded for part in parts[1:]):
+                return _names_pattern(_name_words(tuple(names)))
+    return None
 
 
 # What each pattern cannot match without (a cheap look first: an export masks hundreds of thousands of texts).
-_AT_WORD = re.compile(r"[\s\[({<]at[\s\])}>]")
-_MAY_HOLD_URL = re.compile(r"://|www\.", re.IGNORECASE)
+_AT_WORD = re.compile(r"at(?<=[\s\[({<]at)[\s\])}>]")  # the "at" first: looked for quickly
 _MAY_HOLD_DOMAIN = re.compile(rf"\.(?:{TOP_LEVEL_DOMAINS})\b", re.IGNORECASE)
 _MAY_HOLD_PHONE = re.compile(r"\d(?:[\s.-]?\d){8}")
 
@@ -162,20 +192,30 @@ def mask_personal_data(text, names=()):
     """Mask what would say who wrote a free text: emails (also written "jean [at] example [dot] org"), links and
     bare addresses (example.org/page), phone numbers, names introduced as names ("signé Jean Dupont", "Mme
     Martin"), and `names`: the author's own pseudonym, name or email address, wherever they appear."""
-    email, link, phone, name = _mask_labels(get_language())
-    text = text or ""
+    return _mask(text, names, _mask_labels(get_language()))
+
+
+def personal_data_mask():
+    """`mask_personal_data` with the labels of the active language read once: for the many rows of an export."""
+    labels = _mask_labels(get_language())
+    return lambda text, names=(): _mask(text, names, labels)
+
+
+def _mask(text, names, labels):
+    email, link, phone, name = labels
+    text = original = text or ""
     folded = _caseless(text)
     if "@" in text or "arobase" in folded or "chez" in folded or _AT_WORD.search(folded):
         text = EMAIL_PATTERN.sub(email, text)
-    if _MAY_HOLD_URL.search(text):
+    if "://" in text or "www." in folded:
         text = URL_PATTERN.sub(link, text)
     if _MAY_HOLD_DOMAIN.search(text):
         text = DOMAIN_PATTERN.sub(link, text)
     if _MAY_HOLD_PHONE.search(text):
         text = PHONE_PATTERN.sub(phone, text)
-    if own_names := _own_names_in(text, names):
+    if own_names := _own_names_in(text, names, folded if text is original else None):
         text = own_names.sub(name, text)
-    if "M" in text or "D" in text or any(cue in folded for cue in _NAME_CUES):
+    if any(cue in folded for cue in _NAME_CUES) or (("M" in text or "D" in text) and _MAY_HOLD_CIVILITY.search(text)):
         text = NAME_CUE_PATTERN.sub(lambda match: match.group("cue") + name, text)
     return text
 
@@ -192,14 +232,16 @@ EXPORTED_STATUSES = [
 
 
 def exported_contributions(process):
+    """In order of arrival: the order of their ids (a contribution's `created_at` is the clock when it was written,
+    never changed afterwards; only demonstration data sets it), read from the index on (process, id)."""
     return (
         Contribution.objects.filter(process=process, status__in=EXPORTED_STATUSES)
         .select_related("theme")
-        .order_by("created_at")
+        .order_by("pk")
     )
 
 
-# Rows read from the database this many at a time (a server-side cursor on PostgreSQL): memory stays flat.
+# Rows read from the database this many at a time: memory stays flat.
 EXPORT_CHUNK = 2000
 
 
@@ -212,8 +254,21 @@ def _local_day(moment):
 
 
 def _exported_values(process, *fields):
-    """The exported contributions' `fields`, in chunks, with no model built (the theme's name is joined)."""
-    return exported_contributions(process).values_list(*fields).iterator(chunk_size=EXPORT_CHUNK)
+    """The exported contributions' `fields` (and "day": the local date of arrival, worked out by the database), with
+    no model built (the theme's name is joined).
+
+    A page of `EXPORT_CHUNK` rows at a time, each read from the index on (process, id) after the last id of the page
+    before: no sort, the first rows at once, and nothing held in the database (no cursor, no transaction) while a
+    slow download goes on. A contribution changed meanwhile is exported as it is when its page is read."""
+    rows = exported_contributions(process).annotate(day=TruncDate("created_at")).values_list("id", *fields)
+    last = None
+    while True:
+        page = list((rows if last is None else rows.filter(pk__gt=last))[:EXPORT_CHUNK])
+        for row in page:
+            yield row[1:]
+        if len(page) < EXPORT_CHUNK:
+            return
+        last = page[-1][0]
 
 
 def contributor_identifiers():
@@ -232,17 +287,18 @@ def contributor_identifiers():
 def anonymised_rows(process):
     """Header then one row per contribution: a random identifier per contributor, never who they are."""
     identifier = contributor_identifiers()
+    mask = personal_data_mask()
     statuses = _labels(ContributionStatus.choices)
     yield [_("contributeur"), _("date"), _("état"), _("thème"), _("contribution")]
-    for pk, email, pseudonym, created_at, status, theme, text in _exported_values(
-        process, "pk", "email", "pseudonym", "created_at", "status", "theme__name", "text"
+    for pk, email, pseudonym, day, status, theme, text in _exported_values(
+        process, "pk", "email", "pseudonym", "day", "status", "theme__name", "text"
     ):
         yield [
             identifier(email, pk),
-            _local_day(created_at),
+            day.isoformat(),
             statuses[status],
             theme or "",
-            mask_personal_data(text, names=(pseudonym, email)),
+            mask(text, names=(pseudonym, email)),
         ]
 
 
@@ -250,10 +306,10 @@ def personal_rows(process):
     """The same, with the pseudonym, the email and the text as written: for the personal-data export only."""
     statuses = _labels(ContributionStatus.choices)
     yield [_("pseudonyme"), _("courriel"), _("date"), _("état"), _("thème"), _("contribution")]
-    for pseudonym, email, created_at, status, theme, text in _exported_values(
-        process, "pseudonym", "email", "created_at", "status", "theme__name", "text"
+    for pseudonym, email, day, status, theme, text in _exported_values(
+        process, "pseudonym", "email", "day", "status", "theme__name", "text"
     ):
-        yield [pseudonym, email, _local_day(created_at), statuses[status], theme or "", text]
+        yield [pseudonym, email, day.isoformat(), statuses[status], theme or "", text]
 
 
 def questionnaire_rows(questionnaire, *, with_personal_data=False):

@@ -227,7 +227,8 @@ def probe(env, explain):
 def start_gunicorn(env, folder):
     handle = open(folder / "gunicorn.log", "w")  # noqa: SIM115 (the process owns it until the end)
     process = subprocess.Popen(
-        [PYTHON, "-m", "gunicorn", "config.wsgi", "--workers", str(WORKERS), "--bind", f"127.0.0.1:{APP_PORT}"],
+        [PYTHON, "-m", "gunicorn", "-c", "config/gunicorn.py", "config.wsgi", "--workers", str(WORKERS)]
+        + ["--bind", f"127.0.0.1:{APP_PORT}"],
         cwd=ROOT,
         env=env,
         stdout=handle,
