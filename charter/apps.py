@@ -38,6 +38,11 @@ def legal_texts_changed(sender, raw=False, **kwargs):
 def legal_text_paths():
     from django.urls import reverse
 
+    from communes.models import Commune
+
     from .models import LegalTextKind
 
-    return [reverse(name, args=[kind]) for kind in LegalTextKind for name in ("charter:current", "charter:history")]
+    paths = [reverse(name, args=[kind]) for kind in LegalTextKind for name in ("charter:current", "charter:history")]
+    # Each commune's privacy notice answers only while its space is online: purged with the listings.
+    slugs = Commune.objects.values_list("slug", flat=True)
+    return paths + [reverse("charter:privacy_for_commune", args=[slug]) for slug in slugs]

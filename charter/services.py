@@ -4,9 +4,10 @@ import secrets
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+
+from core.pagecache import forget_facts_on_commit
 
 from .accessibility import accessibility_mention
 from .models import LegalTextKind, LegalTextVersion
@@ -34,7 +35,7 @@ def forget_versions_in_force():
 
 def forget_versions_in_force_now_and_on_commit():
     forget_versions_in_force()
-    transaction.on_commit(forget_versions_in_force)
+    forget_facts_on_commit(forget_versions_in_force)
 
 
 def _kept_for_the_day(name, day, read):

@@ -1,10 +1,11 @@
 """Keep roles and notifications in step whatever the path (admin, command, script)."""
 
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import post_page_move, published
+
+from core.pagecache import forget_facts_on_commit
 
 from .gate import forget_active_communes
 from .models import Commune, CommuneSpacePage, Convention, ConventionTextVersion, ProviderContract
@@ -21,7 +22,7 @@ def the_gate_reads_the_facts_again(sender, **kwargs):
     # The state is derived from these facts, never stored: the cached answer goes with them, now for this
     # transaction, and again once it commits, for the requests that cached the old answer in the meantime.
     forget_active_communes()
-    transaction.on_commit(forget_active_communes)
+    forget_facts_on_commit(forget_active_communes)
 
 
 @receiver(post_save, sender=Commune)

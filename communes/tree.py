@@ -13,8 +13,9 @@ import secrets
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db import transaction
 from wagtail.models import PageViewRestriction
+
+from core.pagecache import forget_facts_on_commit
 
 from .models import CommuneSpacePage
 
@@ -74,7 +75,7 @@ def _generation():
 
 def forget_tree_facts_now_and_on_commit():
     forget_tree_facts()
-    transaction.on_commit(forget_tree_facts)
+    forget_facts_on_commit(forget_tree_facts)
 
 
 def _read_tree_facts():

@@ -231,8 +231,9 @@ else:
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
 PAGE_CACHE_MAX_BYTES = 2 * 1024 * 1024
 # Never served from the cache nor kept (besides the admin, MEDIA_URL and STATIC_URL): signed links and personal
-# pages, signing in, documents.
-PAGE_CACHE_EXCLUDED_PATHS = ["/participation/", "/connexion/", "/deconnexion/", "/documents/"]
+# pages, signing in, documents, and the API (its listings and filters are endless: no front cache could be purged
+# of them).
+PAGE_CACHE_EXCLUDED_PATHS = ["/participation/", "/connexion/", "/deconnexion/", "/documents/", "/api/"]
 
 # A front cache (Varnish, nginx, a CDN) before the app servers, purged through wagtail.contrib.frontend_cache when
 # pages change: FRONTEND_CACHE_URL for a cache that accepts HTTP PURGE requests (Varnish, nginx with a purge

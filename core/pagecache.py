@@ -131,10 +131,28 @@ def _replace_generations(scopes):
 
 
 def _replace_pending_generations():
-    # Several events of one transaction (a bulk moderation) replace each generation once at commit.
+    # Several events of one transaction (a bulk moderation) replace each generation once at commit, after the
+    # cached facts the pages are rendered from are forgotten (else a page rendered in between, with the old facts,
+    # would be kept under the new generations).
+    _forget_pending_facts()
     scopes = _pending.__dict__.pop("scopes", set())
     if scopes:
         _replace_generations(scopes)
+
+
+def forget_facts_on_commit(function):
+    """`function` forgets cached facts the pages are rendered from (the communes whose convention is active, the
+    page tree's facts, the legal texts in force, the Métropole's identity): it runs once the transaction commits,
+    before any cached page's generation is replaced, whatever order the events registered their hooks in."""
+    pending = _pending.__dict__.setdefault("facts", [])
+    if function not in pending:
+        pending.append(function)
+    transaction.on_commit(_forget_pending_facts)
+
+
+def _forget_pending_facts():
+    for function in _pending.__dict__.pop("facts", []):
+        function()
 
 
 def _ensure_generations(scopes, found):

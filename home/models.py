@@ -1,5 +1,5 @@
 from django.core.cache import cache
-from django.db import models, transaction
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
@@ -11,6 +11,7 @@ from communes.models import CommuneSpacePage
 from communes.models.pages import ViewRestrictionsFromTheTreeMixin
 from core.blocks import ContentStreamBlock
 from core.identity import remember_site_name
+from core.pagecache import forget_facts_on_commit
 from core.routing import RouteInOneQueryMixin
 from participation.models import ProcessPage, open_first
 
@@ -131,15 +132,16 @@ class MetropoleSettings(BaseSiteSetting):
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
-        # Now for this transaction, and once it commits, for the requests that read the old one meanwhile.
+        # Now for this transaction, and once it commits (before the cached pages' generations are replaced), for
+        # the requests that read the old one meanwhile.
         self.forget()
-        transaction.on_commit(self.forget)
+        forget_facts_on_commit(self.forget)
         self.remember_for_error_pages()
 
     def delete(self, *args, **kwargs):
         result = super().delete(*args, **kwargs)
         self.forget()
-        transaction.on_commit(self.forget)
+        forget_facts_on_commit(self.forget)
         return result
 
     def remember_for_error_pages(self):

@@ -855,6 +855,15 @@ def _anonymise_contributions(batch):
     return changed
 
 
+def _anonymise_comments(batch):
+    process_ids = set(batch.values_list("contribution__process_id", flat=True))
+    changed = anonymise_in_bulk(batch, Comment)
+    # Their pseudonyms leave the pages of these processes: the cached pages (and the front cache) forget them, as
+    # for contributions changed in bulk.
+    contributions_updated_in_bulk.send(sender=Contribution, process_ids=process_ids)
+    return changed
+
+
 def _strip_personal_answers(names):
     def apply(batch):
         submissions = list(batch)
@@ -908,7 +917,7 @@ def purge_personal_data(*, dry_run=False, today=None, now=None, progress=None):
         "anonymised": ([past_retention(processes=[pk]) for pk in past], _anonymise_contributions, False),
         "comments_anonymised": (
             comments_past_retention(processes=past),
-            lambda batch: anonymise_in_bulk(batch, Comment),
+            _anonymise_comments,
             True,
         ),
         "unconfirmed_comments_deleted": (expired_unconfirmed_comments(now), None, False),

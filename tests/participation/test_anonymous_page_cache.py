@@ -18,14 +18,17 @@ from wagtail.contrib.frontend_cache.backends.base import BaseBackend
 from wagtail.models import PageViewRestriction
 
 from charter.models import LegalTextKind
+from communes import signals as commune_signals
+from communes import tree
 from communes.models import CommuneRole, Convention
+from core import pagecache
 from core.pagecache import seconds_until_midnight
 from core.typography import french_date
 from home.models import MetropoleSettings
 from participation.models import ContributionStatus, ProcessPage
 from participation.services import moderation
 from participation.services.participants import confirm_participant, pass_token
-from participation.services.personal_data import erase_personal_data, withdraw
+from participation.services.personal_data import erase_personal_data, purge_personal_data, withdraw
 from tests.conftest import commune_group
 from tests.participation.conftest import add_comment, add_contribution, make_process
 
@@ -408,3 +411,62 @@ def test_a_new_legal_text_purges_every_page_from_the_front_cache(
 
     base = settings.PUBLIC_BASE_URL
     assert {base + process.url, base + process.get_parent().url, base + "/", base + "/charte/"} <= set(front_cache)
+    # The commune's privacy notice, which answers only while its space is online.
+    commune = process.get_parent().specific.commune
+    assert base + f"/donnees-personnelles/commune/{commune.slug}/" in front_cache
+
+
+# --- In the right order at commit ---------------------------------------------------------------------------
+
+
+def test_the_facts_behind_pages_are_forgotten_before_the_cached_pages_at_commit(
+    process, provider_contract, django_capture_on_commit_callbacks, monkeypatch
+):
+    """A page rendered between the two would be kept under the new generations with the old facts: at commit, the
+    gate's and the tree's cached facts and the Métropole's identity are forgotten before any cached page's
+    generation is replaced, whatever order the events of the transaction came in."""
+    done = []
+    monkeypatch.setattr(commune_signals, "forget_active_communes", lambda: done.append("gate"))
+    monkeypatch.setattr(tree, "forget_tree_facts", lambda: done.append("tree"))
+    monkeypatch.setattr(MetropoleSettings, "forget", lambda self: done.append("identity"))
+    replace = pagecache._replace_generations
+    monkeypatch.setattr(pagecache, "_replace_generations", lambda scopes: (done.append("pages"), replace(scopes)))
+    other = make_process(process.get_parent().specific, "Projet confidentiel du quartier")
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        provider_contract.ends_on = timezone.localdate() - datetime.timedelta(days=1)
+        provider_contract.save()
+        PageViewRestriction.objects.create(page=other, restriction_type=PageViewRestriction.LOGIN)
+        settings = MetropoleSettings.for_site(process.get_site())
+        settings.name = "Métropole renommée"
+        settings.save()
+    done.clear()
+    for callback in callbacks:
+        callback()
+
+    assert "pages" in done
+    assert {"gate", "tree", "identity"} <= set(done[: done.index("pages")]), done
+
+
+def test_the_retention_purge_of_comments_takes_their_pseudonyms_off_the_cached_pages(
+    client, process, legal_texts, django_assert_num_queries
+):
+    old = make_process(process.get_parent().specific, "Une démarche close depuis longtemps", starts=-500, ends=-400)
+    erased = {"pseudonym": "Anonyme", "email": "", "anonymised_at": timezone.now()}
+    contribution = add_contribution(old, "Une idée gardée.", **erased)
+    add_comment(contribution, "Un commentaire publié.", pseudonym="Camille Lefèvre")
+    assert "Camille Lefèvre" in text(cached(client, old.url))
+
+    assert purge_personal_data()["comments_anonymised"] == 1
+
+    assert "Camille Lefèvre" not in text(client.get(old.url))
+
+
+def test_the_api_is_never_kept(client, process, django_assert_max_num_queries):
+    url = "/api/v2/pages/?type=participation.ProcessPage"
+    assert client.get(url).status_code == 200
+
+    again = client.get(url)
+
+    assert "no-store" in again["Cache-Control"]
+    assert again.status_code == 200 and process.title in again.content.decode()

@@ -161,11 +161,20 @@ def test_every_public_form_takes_a_post_from_its_own_pages_without_a_token(publi
         ({"HTTP_ORIGIN": "null"}, True),
         ({"HTTP_REFERER": "https://malveillant.example/page", "secure": True}, True),
         ({"HTTP_REFERER": "https://testserver/page", "secure": True}, False),
+        # The scheme counts: a page over plain http is another origin than the site over https.
+        ({"HTTP_ORIGIN": "http://testserver", "secure": True}, True),
+        ({"HTTP_REFERER": "http://testserver/page", "secure": True}, True),
+        # Django's wildcards for subdomains.
+        ({"HTTP_SEC_FETCH_SITE": "same-site", "HTTP_ORIGIN": "https://quartier.partenaires.example"}, False),
+        ({"HTTP_ORIGIN": "https://quartier.partenaires.example"}, False),
+        ({"HTTP_ORIGIN": "http://quartier.partenaires.example"}, True),
+        # Saying nothing of where it comes from: refused over https (a page that hid its Referer), not over http.
+        ({"secure": True}, True),
         ({}, False),
     ],
 )
 def test_the_origin_rule(client, process, settings, headers, refused):
-    settings.CSRF_TRUSTED_ORIGINS = ["https://partenaire.example"]
+    settings.CSRF_TRUSTED_ORIGINS = ["https://partenaire.example", "https://*.partenaires.example"]
     contribution = add_contribution(process, "Une idée publiée.")
     url = process.url + f"contributions/{contribution.pk}/signaler/"
 
