@@ -31,7 +31,7 @@ help:
 	@echo "make run    install, migrate, load the demo data, serve on $(RUN_URL) and send its emails (printed)"
 	@echo "make test   run the whole test suite on PostgreSQL"
 	@echo "make fault  PostgreSQL restarted and Redis stopped while contributions are posted: nothing may be lost"
-	@echo "make bench  the site under load at the demo's volume and at 1 M contributions, beside nginx (20-30 min)"
+	@echo "make bench  the site under load at the demo's volume and at 1 M contributions, beside nginx (about 15 min)"
 	@echo "make lint   ruff check + ruff format --check + the layers contract (lint-imports)"
 	@echo "make lock   refresh $(LOCK) from the current virtualenv"
 
